@@ -1,0 +1,1 @@
+"""clio-dagster: privacy-preserving insight into LLM usage, as a Dagster code location."""

@@ -1,0 +1,101 @@
+"""Settings: thresholds, paths, backends and models, read once from the environment.
+
+Nothing else in the package reads ``os.environ`` for CLIO_* variables; the CLI and the Dagster
+resources build a :class:`Settings` and pass it (or values from it) down.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMRole = Literal["facets", "naming", "hierarchy", "audit"]
+
+
+class CustomFacet(BaseModel):
+    """A facet declared by the user: asked of every conversation and carried to the outputs."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    question: str
+    type: Literal["text", "int", "enum", "bool"]
+    choices: list[str] = []
+    min: int | None = None
+    max: int | None = None
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline, with the defaults of DESIGN §3 (env prefix ``CLIO_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLIO_", extra="ignore", frozen=True)
+
+    home: Path = Path(".clio")
+    input: str | None = None
+    pg_url: str | None = None
+
+    llm_backend: Literal["local", "anthropic", "litellm"] = "local"
+    llm_model: str | None = None
+    llm_model_facets: str | None = None
+    llm_model_naming: str | None = None
+    llm_model_hierarchy: str | None = None
+    llm_model_audit: str | None = None
+    llm_api_base: str | None = None
+    llm_max_concurrency: int = Field(default=16, ge=1)
+    embedder: str = "use-multilingual"
+    embed_threads: int = Field(default=2, ge=1)
+
+    min_unique_users: int = Field(default=25, ge=1)
+    min_conversations: int = Field(default=25, ge=1)
+    dp_epsilon: float | None = Field(default=None, gt=0)
+    retention_days: int = Field(default=30, ge=1)
+    alert_webhook_url: str | None = None
+    dagster_ui_url: str = "http://127.0.0.1:3000"
+
+    seed: int = 0
+    cluster_size_target: int = Field(default=60, ge=2)
+    max_base_clusters: int = Field(default=1000, ge=2)
+    top_nodes: int = Field(default=8, ge=1)
+    hierarchy_levels: int = Field(default=3, ge=2)
+    custom_facets: list[CustomFacet] = []
+
+    @field_validator("custom_facets", mode="before")
+    @classmethod
+    def _parse_custom_facets(cls, value: object) -> object:
+        """Accept a JSON string or the path of a JSON file, as the environment gives them."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return []
+            if not text.startswith("["):
+                text = Path(text).read_text()
+            return json.loads(text)
+        return value
+
+    def model_for(self, role: LLMRole) -> str | None:
+        """The model for one LLM role: its own override, else the default model."""
+        return getattr(self, f"llm_model_{role}") or self.llm_model
+
+    @property
+    def restricted_dir(self) -> Path:
+        return self.home / "restricted"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.home / "public"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    def restricted_partition(self, date: str) -> Path:
+        return self.restricted_dir / date
+
+    def public_partition(self, date: str) -> Path:
+        return self.public_dir / date
+
+    @property
+    def quarantine_path(self) -> Path:
+        return self.restricted_dir / "quarantine.parquet"
