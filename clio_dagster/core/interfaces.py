@@ -69,12 +69,17 @@ class ClusterNamer(Protocol):
 class HierarchyNamer(Protocol):
     """The LLM steps of building one level of the hierarchy (DESIGN §1.5)."""
 
-    def propose(self, children: Sequence[ClusterName], nearby: Sequence[ClusterName],
-                n_parents: int) -> list[ClusterName]: ...
+    def propose(
+        self, children: Sequence[ClusterName], nearby: Sequence[ClusterName], n_parents: int
+    ) -> list[ClusterName]: ...
 
     def deduplicate(self, candidates: Sequence[ClusterName], n_parents: int) -> list[ClusterName]: ...
 
-    def assign(self, child: ClusterName, candidates: Sequence[ClusterName], seed: int) -> int: ...
+    def assign(
+        self, children: Sequence[ClusterName], candidates: Sequence[ClusterName], seed: int
+    ) -> list[int]:
+        """For each child, the index of its best-fitting candidate (shown to the model shuffled)."""
+        ...
 
     def rename(self, children: Sequence[ClusterName]) -> ClusterName: ...
 
