@@ -198,3 +198,8 @@ def _to_nodes(
                 )
             )
     return nodes
+
+
+def cluster_centroids(x: np.ndarray, labels: np.ndarray, cluster_ids: Sequence[int]) -> np.ndarray:
+    """Unit mean vector of each listed cluster's members."""
+    return _unit(np.stack([x[labels == c].mean(axis=0) for c in cluster_ids]))

@@ -88,3 +88,16 @@ class Auditor(Protocol):
     def audit(self, texts: Sequence[str]) -> list[int | None]:
         """A 1–5 privacy score per text (5 = nothing private); None where the backend has no auditor."""
         ...
+
+
+@dataclass(frozen=True)
+class Backends:
+    """One implementation of each LLM step, chosen by configuration."""
+
+    kind: str  # "local" | "llm", as reported in hierarchy.json
+    model: str | None
+    facets: FacetExtractor
+    namer: ClusterNamer
+    auditor: Auditor
+    hierarchy: HierarchyNamer | None = None  # None: parents come from centroid grouping
+    stats: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,56 @@
+"""The multi-level hierarchy over named clusters, and each conversation's path in it (DESIGN §1.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from dagster import AssetExecutionContext, asset
+
+from clio_dagster.assets.naming import surviving_groups
+from clio_dagster.assets.partitions import DAILY
+from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy
+from clio_dagster.core.publish import node_paths
+from clio_dagster.resources.embedder import EmbedderResource
+from clio_dagster.resources.llm import LLMResource
+from clio_dagster.resources.settings import ClioSettings
+from clio_dagster.schema import ClusterName, HierarchyNode
+
+
+@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis")
+def hierarchy(
+    context: AssetExecutionContext,
+    facets: pl.DataFrame,
+    embeddings: np.ndarray,
+    base_clusters: pl.DataFrame,
+    cluster_names: pl.DataFrame,
+    settings: ClioSettings,
+    llm: LLMResource,
+    embedder: EmbedderResource,
+) -> list[HierarchyNode]:
+    cfg = settings.get()
+    named = cluster_names.filter(~pl.col("suppressed"))
+    if named.is_empty():
+        context.add_output_metadata({"nodes": 0, "levels": 0})
+        return []
+    survivors = named["cluster_id"].to_list()
+    backends = llm.backends(cfg)
+    groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
+    nodes = build_hierarchy(
+        [ClusterName(title=t, description=d) for t, d in named.select("title", "description").iter_rows()],
+        groups.centroids,
+        named["conversation_count"].to_list(),
+        survivors,
+        groups,
+        namer=backends.namer,
+        spec=HierarchySpec(top_nodes=cfg.top_nodes, levels=cfg.hierarchy_levels, seed=cfg.seed),
+        llm=backends.hierarchy,
+        embedder=embedder.embedder(cfg) if backends.hierarchy else None,
+    )
+    context.add_output_metadata({"nodes": len(nodes), "levels": 1 + max(n.depth for n in nodes)})
+    return nodes
+
+
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis")
+def assignments(base_clusters: pl.DataFrame, hierarchy: list[HierarchyNode]) -> pl.DataFrame:
+    """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is suppressed)."""
+    return node_paths(base_clusters, hierarchy)

@@ -1,0 +1,71 @@
+"""Names for the base clusters that pass the privacy thresholds (DESIGN §1.4, §4.2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from dagster import AssetExecutionContext, asset
+
+from clio_dagster.assets.partitions import DAILY
+from clio_dagster.core.hierarchy import cluster_centroids
+from clio_dagster.core.interfaces import ClusterGroups
+from clio_dagster.core.publish import Thresholds, cluster_sizes, surviving_clusters
+from clio_dagster.resources.llm import LLMResource
+from clio_dagster.resources.settings import ClioSettings
+
+
+def surviving_groups(
+    facets: pl.DataFrame, embeddings: np.ndarray, base: pl.DataFrame, survivors: list[int], seed: int
+) -> ClusterGroups:
+    """Request texts of the surviving clusters' conversations, labelled by position in ``survivors``."""
+    labels = base["cluster_id"].to_numpy()
+    keep = np.isin(labels, survivors)
+    position = {c: i for i, c in enumerate(survivors)}
+    return ClusterGroups(
+        texts=facets["request"].filter(pl.Series(keep)).to_list(),
+        labels=np.array([position[c] for c in labels[keep]], dtype=np.int64),
+        centroids=cluster_centroids(embeddings, labels, survivors),
+        user_ids=facets["user_id"].filter(pl.Series(keep)).to_list(),
+        seed=seed,
+    )
+
+
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis")
+def cluster_names(
+    context: AssetExecutionContext,
+    facets: pl.DataFrame,
+    embeddings: np.ndarray,
+    base_clusters: pl.DataFrame,
+    settings: ClioSettings,
+    llm: LLMResource,
+) -> pl.DataFrame:
+    """One row per base cluster: sizes, whether it is suppressed, and (if not) its title and description."""
+    cfg = settings.get()
+    sizes = cluster_sizes(base_clusters)
+    survivors = surviving_clusters(sizes, Thresholds(cfg.min_unique_users, cfg.min_conversations))
+    names = []
+    if survivors:
+        groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
+        names = llm.backends(cfg).namer.name_clusters(groups)
+    named = pl.DataFrame(
+        {
+            "cluster_id": survivors,
+            "title": [n.title for n in names],
+            "description": [n.description for n in names],
+        },
+        schema={"cluster_id": pl.Int32, "title": pl.Utf8, "description": pl.Utf8},
+    )
+    table = sizes.with_columns(pl.col("cluster_id").cast(pl.Int32)).join(
+        named, on="cluster_id", how="left", maintain_order="left"
+    )
+    table = table.with_columns(pl.col("title").is_null().alias("suppressed"))
+    suppressed = table.filter("suppressed")
+    context.add_output_metadata(
+        {
+            "clusters": table.height,
+            "named": len(survivors),
+            "suppressed_clusters": suppressed.height,
+            "suppressed_conversations": int(suppressed["conversation_count"].sum()),
+        }
+    )
+    return table

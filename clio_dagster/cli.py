@@ -1,0 +1,149 @@
+"""The ``clio`` command: sample data, run partitions, the demo."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from clio_dagster.config import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=True)
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Output root (CLIO_HOME, default ./.clio)")]
+
+
+def _apply(**flags: object) -> Settings:
+    """CLI flags override the environment: set them as CLIO_* so every step (and subprocess) sees them."""
+    for name, value in flags.items():
+        if value is not None:
+            os.environ[f"CLIO_{name.upper()}"] = str(value)
+    return Settings()
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+def _dates_in(source: str, start: str | None, end: str | None) -> list[str]:
+    from clio_dagster.ingest import IngestError, discover_dates
+
+    try:
+        dates = discover_dates(source)
+    except IngestError as error:
+        raise _fail(str(error)) from error
+    chosen = [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]
+    if not chosen:
+        raise _fail(
+            f"no record with a valid created_at in {source}" + (" in that date range" if dates else "")
+        )
+    return chosen
+
+
+def run_dates(settings: Settings, dates: list[str]) -> int:
+    """Run every partition with a progress bar; print what was published; return the exit code."""
+    from clio_dagster.runner import instance_for, run_partition
+
+    instance = instance_for(settings)
+    failures = []
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("partitions", total=len(dates))
+        for day in dates:
+            progress.update(task, description=f"partition {day}")
+            started = time.perf_counter()
+            outcome = run_partition(day, instance)
+            elapsed = time.perf_counter() - started
+            if outcome.success:
+                progress.console.print(
+                    f"[green]✓[/] {day}: {outcome.metadata.get('nodes', '?')} public nodes, "
+                    f"{outcome.metadata.get('suppressed_conversations', 0)} conversations suppressed "
+                    f"({elapsed:.1f}s)"
+                )
+            else:
+                failures.append(outcome)
+                progress.console.print(f"[red]✗[/] {day}: {outcome.reason}")
+            progress.advance(task)
+    console.print(f"public outputs:     {settings.public_dir.resolve()}")
+    console.print(f"restricted outputs: {settings.restricted_dir.resolve()} (owner-only)")
+    explorer = settings.public_dir / "explorer.html"
+    if explorer.exists():
+        console.print(f"explorer:           {explorer.resolve()}")
+    if failures:
+        first = failures[0]
+        console.print(
+            f"[bold red]error:[/] {len(failures)} partition(s) not published; {first.date}: {first.reason}"
+        )
+        return 1
+    return 0
+
+
+@app.command()
+def run(
+    input: Annotated[str, typer.Option("--input", help="JSONL/Parquet file, directory or glob")],
+    start: Annotated[
+        str | None, typer.Option(help="First date (YYYY-MM-DD), default: earliest in input")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD), default: latest in input")] = None,
+    home: HomeOption = None,
+    min_users: Annotated[int | None, typer.Option("--min-users", help="CLIO_MIN_UNIQUE_USERS")] = None,
+    min_conversations: Annotated[int | None, typer.Option(help="CLIO_MIN_CONVERSATIONS")] = None,
+) -> None:
+    """Run the pipeline for every date of INPUT (or the given range), one partition per UTC date."""
+    settings = _apply(input=input, home=home, min_unique_users=min_users, min_conversations=min_conversations)
+    raise typer.Exit(run_dates(settings, _dates_in(input, start, end)))
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option(help="Directory for conversations.jsonl and truth.jsonl")],
+    days: Annotated[int, typer.Option(min=1)] = 3,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per day")] = 2000,
+    seed: int = 0,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD)")] = "2026-11-01",
+    malformed: Annotated[int, typer.Option(min=0, help="Bad records to add, for the quarantine")] = 0,
+) -> None:
+    """Write a synthetic multilingual corpus with ground truth (topics, languages, planted details)."""
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(
+        out,
+        days=days,
+        conversations=conversations,
+        seed=seed,
+        start=date.fromisoformat(start),
+        malformed=malformed,
+    )
+    console.print(f"wrote {files.conversations} and {files.truth}")
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    days: Annotated[int, typer.Option(min=1)] = 3,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per day")] = 2000,
+    seed: int = 0,
+) -> None:
+    """Generate a sample corpus and run every partition on the local backend."""
+    from clio_dagster.sample import generate_sample
+
+    settings = _apply(home=home, llm_backend="local")
+    sample_dir = settings.home / "sample"
+    with console.status("generating the sample corpus"):
+        files = generate_sample(sample_dir, days=days, conversations=conversations, seed=seed, malformed=20)
+    console.print(f"sample corpus: {files.conversations}")
+    settings = _apply(input=str(files.conversations))
+    raise typer.Exit(run_dates(settings, _dates_in(str(files.conversations), None, None)))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,27 @@
+"""The embedded, offline and deterministic backend of every LLM step (DESIGN §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clio_dagster.config import Settings
+from clio_dagster.core.interfaces import Backends
+from clio_dagster.core.local_facets import LocalFacetExtractor
+from clio_dagster.core.naming import LocalClusterNamer
+
+
+class NoAuditor:
+    """The local backend has no model to judge texts; the PII scanner and checks still run."""
+
+    def audit(self, texts: Sequence[str]) -> list[int | None]:
+        return [None] * len(texts)
+
+
+def local_backends(settings: Settings) -> Backends:
+    return Backends(
+        kind="local",
+        model=None,
+        facets=LocalFacetExtractor(),
+        namer=LocalClusterNamer(),
+        auditor=NoAuditor(),
+    )
