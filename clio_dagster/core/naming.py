@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -65,16 +66,23 @@ _TOKEN = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Function words of the common languages (spaCy's lists), plus request boilerplate."""
-    import importlib
+    """Function words of the common languages (spaCy's lists), plus request boilerplate.
+
+    The list files are read directly: importing ``spacy.lang.<x>`` would load tokenizer tables
+    we do not need and cost seconds.
+    """
+    import importlib.util
 
     words: set[str] = set(_GENERIC)
-    for lang in _STOPWORD_LANGUAGES:
-        try:
-            module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
-        except ImportError:
-            continue
-        words.update(w.lower() for w in module.STOP_WORDS)
+    spec = importlib.util.find_spec("spacy")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    for root in roots:
+        for lang in _STOPWORD_LANGUAGES:
+            path = Path(root) / "lang" / lang / "stop_words.py"
+            if path.exists():
+                namespace: dict[str, object] = {}
+                exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+                words.update(w.lower() for w in namespace.get("STOP_WORDS", ()))
     return frozenset(words)
 
 

@@ -1,0 +1,44 @@
+"""Shared fixtures: an isolated CLIO_HOME per test, the real PostgreSQL, a small sample corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("CLIO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def clio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh CLIO_HOME; every other CLIO_* and DAGSTER_HOME variable is cleared."""
+    for name in list(os.environ):
+        if name.startswith("CLIO_") or name == "DAGSTER_HOME":
+            monkeypatch.delenv(name)
+    home = tmp_path / "clio"
+    monkeypatch.setenv("CLIO_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The real PostgreSQL on 127.0.0.1:5432; skipped (outside CI only) when none is reachable."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and unreachable at {PG_URL}: {error}")
+        pytest.skip(f"no PostgreSQL reachable at {PG_URL}")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(tmp_path_factory: pytest.TempPathFactory):
+    """Two days of the synthetic corpus, with malformed records, shared by the end-to-end tests."""
+    from clio_dagster.sample import generate_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    return generate_sample(out, days=2, conversations=1500, seed=7, malformed=12)
