@@ -10,7 +10,7 @@ from dagster import (
     load_assets_from_modules,
 )
 
-from clio_dagster.assets import clusters, embeddings, facets, hierarchy, ingest, naming, publish
+from clio_dagster.assets import audit, clusters, embeddings, facets, hierarchy, ingest, naming, publish
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks import privacy as privacy_checks
 from clio_dagster.resources.embedder import EmbedderResource
@@ -18,7 +18,7 @@ from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager
 
-ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, publish]
+ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish]
 
 daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
 

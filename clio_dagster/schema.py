@@ -127,6 +127,7 @@ class HierarchyNode(BaseModel):
     title: str
     description: str
     cluster_ids: list[int]  # base clusters under this node
+    audit_score: int | None = None  # set by the audit stage (LLM auditor); None on the local backend
 
 
 class PublicNode(BaseModel):

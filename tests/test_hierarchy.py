@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from clio_dagster.schema import ClusterName
 def test_level_sizes_shrink_strictly_and_stop_at_the_top(n, top, levels):
     sizes = level_sizes(n, top_nodes=top, levels=levels)
     chain = [n, *sizes]
-    assert all(a > b for a, b in zip(chain, chain[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(chain))
     assert len(sizes) <= levels - 1
     if sizes:
         assert sizes[-1] == min(top, n - 1)
@@ -35,7 +37,9 @@ def _corpus(n_topics=24, per_topic=40, seed=0):
             labels.append(t)
             users.append(f"u{t}-{i}")
     names = [ClusterName(title=f"Topic {t}", description="d. d.") for t in range(n_topics)]
-    groups = ClusterGroups(texts=texts, labels=np.array(labels), centroids=centres.astype(np.float32), user_ids=users)
+    groups = ClusterGroups(
+        texts=texts, labels=np.array(labels), centroids=centres.astype(np.float32), user_ids=users
+    )
     return names, centres.astype(np.float32), [per_topic] * n_topics, groups
 
 
@@ -46,7 +50,7 @@ def _check_invariants(nodes, n_base):
     assert len(leaves) == n_base
     depth = max(n.depth for n in nodes)
     per_depth = [sum(1 for n in nodes if n.depth == d) for d in range(depth + 1)]
-    assert all(a < b for a, b in zip(per_depth, per_depth[1:], strict=False))  # strictly shrinking upwards
+    assert all(a < b for a, b in itertools.pairwise(per_depth))  # strictly shrinking upwards
     for node in nodes:
         if node.parent_id is None:
             assert node.depth == 0
@@ -57,7 +61,9 @@ def _check_invariants(nodes, n_base):
     for node in nodes:
         children = [c for c in nodes if c.parent_id == node.id]
         if not node.is_leaf:
-            assert children and sorted(c for ch in children for c in ch.cluster_ids) == sorted(node.cluster_ids)
+            assert children and sorted(c for ch in children for c in ch.cluster_ids) == sorted(
+                node.cluster_ids
+            )
     return per_depth
 
 
@@ -98,7 +104,9 @@ class FakeHierarchyNamer:
         if not self.shrink:
             return list(range(len(children)))
         titles = [c.title.split()[-1] for c in candidates]
-        return [titles.index(ch.title.split()[-1]) if ch.title.split()[-1] in titles else 0 for ch in children]
+        return [
+            titles.index(ch.title.split()[-1]) if ch.title.split()[-1] in titles else 0 for ch in children
+        ]
 
     def rename(self, children):
         self.calls.append(("rename", len(children)))
@@ -119,9 +127,17 @@ def test_llm_hierarchy_follows_the_clio_procedure():
     names, centroids, sizes, groups = _corpus()
     names = [ClusterName(title=f"Topic {t} fam{t % 6}", description="d. d.") for t in range(24)]
     llm = FakeHierarchyNamer()
-    nodes = build_hierarchy(names, centroids, sizes, list(range(24)), groups, namer=LocalClusterNamer(),
-                            spec=HierarchySpec(top_nodes=6, levels=2, neighbourhood_size=10), llm=llm,
-                            embedder=FakeEmbedder())
+    nodes = build_hierarchy(
+        names,
+        centroids,
+        sizes,
+        list(range(24)),
+        groups,
+        namer=LocalClusterNamer(),
+        spec=HierarchySpec(top_nodes=6, levels=2, neighbourhood_size=10),
+        llm=llm,
+        embedder=FakeEmbedder(),
+    )
     _check_invariants(nodes, 24)
     kinds = [c[0] for c in llm.calls]
     assert kinds.count("propose") == 3  # 24 children in neighbourhoods of ~10
@@ -132,8 +148,16 @@ def test_llm_hierarchy_follows_the_clio_procedure():
 
 def test_llm_grouping_that_does_not_shrink_falls_back_to_centroids():
     names, centroids, sizes, groups = _corpus()
-    nodes = build_hierarchy(names, centroids, sizes, list(range(24)), groups, namer=LocalClusterNamer(),
-                            spec=HierarchySpec(top_nodes=6, levels=2), llm=FakeHierarchyNamer(shrink=False),
-                            embedder=FakeEmbedder())
+    nodes = build_hierarchy(
+        names,
+        centroids,
+        sizes,
+        list(range(24)),
+        groups,
+        namer=LocalClusterNamer(),
+        spec=HierarchySpec(top_nodes=6, levels=2),
+        llm=FakeHierarchyNamer(shrink=False),
+        embedder=FakeEmbedder(),
+    )
     per_depth = _check_invariants(nodes, 24)
     assert per_depth[0] < 24

@@ -1,6 +1,12 @@
 import polars as pl
 
-from clio_dagster.core.publish import Thresholds, cluster_sizes, node_paths, node_statistics, surviving_clusters
+from clio_dagster.core.publish import (
+    Thresholds,
+    cluster_sizes,
+    node_paths,
+    node_statistics,
+    surviving_clusters,
+)
 from clio_dagster.schema import HierarchyNode
 
 
@@ -9,9 +15,12 @@ def _data():
     for cluster, (n_users, per_user) in enumerate([(30, 2), (3, 10), (40, 1)]):
         for u in range(n_users):
             for j in range(per_user):
-                rows.append((f"c{cluster}-{u}-{j}", f"u{cluster}-{u}", cluster, "en" if u else "is", 2 + cluster))
-    facets = pl.DataFrame(rows, schema=["conversation_id", "user_id", "cluster_id", "language", "concerning"],
-                          orient="row")
+                rows.append(
+                    (f"c{cluster}-{u}-{j}", f"u{cluster}-{u}", cluster, "en" if u else "is", 2 + cluster)
+                )
+    facets = pl.DataFrame(
+        rows, schema=["conversation_id", "user_id", "cluster_id", "language", "concerning"], orient="row"
+    )
     base = facets.select("conversation_id", "user_id", "cluster_id")
     return facets.drop("cluster_id"), base
 
@@ -26,12 +35,33 @@ def test_clusters_below_either_threshold_are_suppressed():
 
 def _nodes():
     return [
-        HierarchyNode(id="n0-0000", parent_id=None, depth=0, is_leaf=False, title="all", description="d",
-                      cluster_ids=[0, 2]),
-        HierarchyNode(id="n1-0000", parent_id="n0-0000", depth=1, is_leaf=True, title="a", description="d",
-                      cluster_ids=[0]),
-        HierarchyNode(id="n1-0001", parent_id="n0-0000", depth=1, is_leaf=True, title="b", description="d",
-                      cluster_ids=[2]),
+        HierarchyNode(
+            id="n0-0000",
+            parent_id=None,
+            depth=0,
+            is_leaf=False,
+            title="all",
+            description="d",
+            cluster_ids=[0, 2],
+        ),
+        HierarchyNode(
+            id="n1-0000",
+            parent_id="n0-0000",
+            depth=1,
+            is_leaf=True,
+            title="a",
+            description="d",
+            cluster_ids=[0],
+        ),
+        HierarchyNode(
+            id="n1-0001",
+            parent_id="n0-0000",
+            depth=1,
+            is_leaf=True,
+            title="b",
+            description="d",
+            cluster_ids=[2],
+        ),
     ]
 
 

@@ -50,7 +50,7 @@ def hierarchy(
     return nodes
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis")
-def assignments(base_clusters: pl.DataFrame, hierarchy: list[HierarchyNode]) -> pl.DataFrame:
-    """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is suppressed)."""
-    return node_paths(base_clusters, hierarchy)
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="publish")
+def assignments(base_clusters: pl.DataFrame, screened_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
+    """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is not shown)."""
+    return node_paths(base_clusters, screened_hierarchy)

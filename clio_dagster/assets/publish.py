@@ -19,15 +19,18 @@ def audited_hierarchy(
     facets: pl.DataFrame,
     base_clusters: pl.DataFrame,
     cluster_names: pl.DataFrame,
-    hierarchy: list[HierarchyNode],
+    screened_hierarchy: list[HierarchyNode],
     settings: ClioSettings,
     llm: LLMResource,
 ) -> PublicHierarchy:
     """The candidate public artefact: aggregates only, every text scanned and audited."""
     cfg = settings.get()
     thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
-    nodes = node_statistics(hierarchy, facets, base_clusters, thresholds=thresholds, custom=cfg.custom_facets)
-    suppressed = cluster_names.filter("suppressed")
+    nodes = node_statistics(
+        screened_hierarchy, facets, base_clusters, thresholds=thresholds, custom=cfg.custom_facets
+    )
+    shown = {c for n in screened_hierarchy if n.is_leaf for c in n.cluster_ids}
+    suppressed = cluster_names.filter(~pl.col("cluster_id").is_in(list(shown)))
     backends = llm.backends(cfg)
     public = PublicHierarchy(
         date=context.partition_key,

@@ -120,6 +120,7 @@ def node_statistics(
                 share=round(row["conversation_count"] / total, 6) if total else 0.0,
                 languages=languages.get(node.id, {}),
                 concerning_mean=round(float(row["concerning_mean"] or 0.0), 4),
+                audit_score=node.audit_score,
                 custom={name: shares.get(node.id, {}) for name, shares in custom_shares.items()} or None,
             )
         )

@@ -1,0 +1,101 @@
+"""End to end through Dagster: every asset and check of a partition on the local backend."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from dagster import DagsterEventType, DagsterInstance
+
+from clio_dagster.config import Settings
+from clio_dagster.runner import run_partition
+from clio_dagster.schema import PublicHierarchy
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def corpus_env(clio_home, sample_corpus, monkeypatch):
+    monkeypatch.setenv("CLIO_INPUT", str(sample_corpus.conversations))
+    return Settings()
+
+
+def _first_date(sample_corpus) -> str:
+    from clio_dagster.ingest import discover_dates
+
+    return discover_dates(str(sample_corpus.conversations))[0]
+
+
+def _public_bytes(settings: Settings, date: str) -> dict[str, bytes]:
+    out = settings.public_partition(date)
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_partition_end_to_end(corpus_env: Settings, sample_corpus):
+    settings = corpus_env
+    date = _first_date(sample_corpus)
+    instance = DagsterInstance.ephemeral()
+    outcome = run_partition(date, instance)
+    assert outcome.success, outcome.reason
+
+    public = PublicHierarchy.model_validate_json(
+        (settings.public_partition(date) / "hierarchy.json").read_text()
+    )
+    assert public.date == date and public.backend == "local"
+    depths = {n.depth for n in public.nodes}
+    assert len(depths) >= 2
+    for node in public.nodes:
+        assert node.unique_users >= settings.min_unique_users
+        assert node.conversation_count >= settings.min_conversations
+    titles = [n.title for n in public.nodes]
+    assert len(set(titles)) == len(titles)
+    leaves = sum(n.conversation_count for n in public.nodes if n.is_leaf)
+    tops = sum(n.conversation_count for n in public.nodes if n.parent_id is None)
+    assert leaves == tops == public.total_conversations - public.privacy.suppressed_conversations
+
+    restricted = settings.restricted_partition(date)
+    facets = pl.read_parquet(restricted / "facets.parquet")
+    assignments = pl.read_parquet(restricted / "assignments.parquet")
+    assert facets.height == assignments.height == public.total_conversations
+    assert {"conversation_id", "user_id", "request", "task", "language", "turns", "concerning"} <= set(
+        facets.columns
+    )
+    assert (restricted / "facets.parquet").stat().st_mode & 0o077 == 0  # owner only
+    assert assignments.filter(pl.col("node_path").is_null()).height == public.privacy.suppressed_conversations
+
+    # every check ran and passed
+    evaluations = [
+        e.dagster_event.event_specific_data
+        for e in instance.all_logs(outcome.run_id)
+        if e.dagster_event and e.dagster_event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    assert evaluations and all(ev.passed for ev in evaluations)
+
+    # nothing identifying in public
+    text = "".join(p.read_text() for p in settings.public_partition(date).iterdir())
+    sample_ids = facets["user_id"].to_list()[:200] + facets["conversation_id"].to_list()[:200]
+    assert not [i for i in sample_ids if i in text]
+    truth = [json.loads(line) for line in sample_corpus.truth.read_text().splitlines()]
+    planted = {s for t in truth for s in t["planted"] if len(s) >= 6}
+    assert planted and not [s for s in planted if s in text]
+
+
+def test_rerun_gives_byte_identical_public_outputs(corpus_env: Settings, sample_corpus):
+    date = _first_date(sample_corpus)
+    assert run_partition(date, DagsterInstance.ephemeral()).success
+    first = _public_bytes(corpus_env, date)
+    assert run_partition(date, DagsterInstance.ephemeral()).success
+    assert _public_bytes(corpus_env, date) == first
+
+
+def test_threshold_violation_blocks_publication(corpus_env: Settings, sample_corpus, monkeypatch):
+    """A bug that lets small clusters through is caught by the blocking check; nothing is published."""
+    import clio_dagster.assets.naming as naming
+
+    monkeypatch.setattr(naming, "surviving_clusters", lambda sizes, thresholds: sizes["cluster_id"].to_list())
+    date = _first_date(sample_corpus)
+    outcome = run_partition(date, DagsterInstance.ephemeral())
+    assert not outcome.success
+    assert "thresholds_on_every_node" in outcome.reason
+    assert not (corpus_env.public_partition(date) / "hierarchy.json").exists()
