@@ -145,5 +145,49 @@ def demo(
     raise typer.Exit(run_dates(settings, _dates_in(str(files.conversations), None, None)))
 
 
+@app.command("eval")
+def evaluate(
+    input: Annotated[str, typer.Option("--input", help="Conversations (JSONL/Parquet)")],
+    labels: Annotated[Path, typer.Option(help="JSONL: conversation_id, topic[, language]")],
+    home: HomeOption = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores here")] = None,
+) -> None:
+    """Run the pipeline on labelled data and report NMI, ARI and reconstruction accuracy per language."""
+    import json
+
+    import polars as pl
+    from rich.table import Table
+
+    from clio_dagster.core.evaluation import evaluate as score
+
+    settings = _apply(input=input, home=home)
+    dates = _dates_in(input, None, None)
+    code = run_dates(settings, dates)
+
+    def restricted(name: str) -> pl.DataFrame:
+        frames = [
+            pl.read_parquet(settings.restricted_partition(d) / f"{name}.parquet").with_columns(day=pl.lit(d))
+            for d in dates
+        ]
+        return pl.concat(frames)
+
+    # cluster ids are per day: make them distinct across days before scoring
+    clusters = restricted("base_clusters").with_columns(
+        pl.format("{}:{}", "day", "cluster_id").alias("cluster_id")
+    )
+    facets = restricted("facets")
+    truth = pl.read_ndjson(labels)
+    report = score(clusters, truth, facets)
+    table = Table("slice", "conversations", "NMI", "ARI", "reconstruction")
+    for name, s in [("overall", report.overall), *report.by_language.items()]:
+        table.add_row(name, f"{s.conversations:,}", f"{s.nmi:.3f}", f"{s.ari:.3f}", f"{s.reconstruction:.1%}")
+    Console().print(table)
+    if report.language_accuracy is not None:
+        Console().print(f"language facet accuracy: {report.language_accuracy:.1%}")
+    if json_out:
+        json_out.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    raise typer.Exit(code)
+
+
 if __name__ == "__main__":
     app()
