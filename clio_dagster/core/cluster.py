@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# k-means++ seeding looks at no fewer points than this, so every true cluster of a small k shows up.
+KMEANS_PP_MIN_POINTS = 2048
+
 
 @dataclass(frozen=True)
 class KMeansResult:
@@ -104,7 +107,7 @@ def spherical_kmeans(
 
     Clusters with fewer than ``min_size`` members (and empty ones) are merged into the surviving
     cluster whose centroid is nearest. Training starts from k-means++ seeds drawn from at most
-    ``k * init_points`` sample points (FAISS's own random init often puts two seeds in one true
+    ``max(k * init_points, 2048)`` sample points (FAISS's own random init often puts two seeds in one true
     cluster and leaves another without any). ``pca_dim`` trains and assigns in a PCA-reduced space (the
     returned centroids are still in the input space). Same input and seed give the same labels.
     """
@@ -141,7 +144,8 @@ def spherical_kmeans(
             min_points_per_centroid=1,
             verbose=False,
         )
-        km.train(sample, init_centroids=kmeans_plus_plus(sample, k, seed, max_points=k * init_points))
+        seeds = kmeans_plus_plus(sample, k, seed, max_points=max(k * init_points, KMEANS_PP_MIN_POINTS))
+        km.train(sample, init_centroids=seeds)
         train_centroids = km.centroids
     index = faiss.IndexFlatIP(train_centroids.shape[1])
     index.add(np.ascontiguousarray(train_centroids, dtype=np.float32))
