@@ -16,6 +16,7 @@ from clio_dagster.core.embed import (
     SentenceTransformerEmbedder,
     UseMultilingualEmbedder,
     embed_unique,
+    embedding_fingerprint,
     make_embedder,
 )
 
@@ -167,3 +168,11 @@ def test_litellm_embedder_batches_dedupes_and_normalises(monkeypatch):
     np.testing.assert_allclose(out[0], expected, rtol=1e-6)
     np.testing.assert_allclose(out[1], np.array([1.0, 2.0, 0.0]) / np.sqrt(5.0), rtol=1e-6)
     assert np.array_equal(out[0], out[2])
+
+
+def test_fingerprint_changes_with_model_texts_and_order():
+    base = embedding_fingerprint("use-multilingual", ["a", "bc"])
+    assert base == embedding_fingerprint("use-multilingual", ["a", "bc"])
+    assert base != embedding_fingerprint("litellm:openai/x", ["a", "bc"])
+    assert base != embedding_fingerprint("use-multilingual", ["bc", "a"])
+    assert base != embedding_fingerprint("use-multilingual", ["ab", "c"])  # boundaries count

@@ -108,8 +108,8 @@ def spherical_kmeans(
     Clusters with fewer than ``min_size`` members (and empty ones) are merged into the surviving
     cluster whose centroid is nearest. Training starts from k-means++ seeds drawn from at most
     ``max(k * init_points, 2048)`` sample points (FAISS's own random init often puts two seeds in one true
-    cluster and leaves another without any). ``pca_dim`` trains and assigns in a PCA-reduced space (the
-    returned centroids are still in the input space). Same input and seed give the same labels.
+    cluster and leaves another without any). ``pca_dim`` (< d) trains and assigns in a PCA-reduced
+    space; the returned centroids are still in the input space. Same input and seed give the same labels.
     """
     import faiss
     from scipy import sparse

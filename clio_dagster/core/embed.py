@@ -6,6 +6,7 @@ sets its thread count explicitly (the machine's cores are shared with the rest o
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import threading
@@ -48,6 +49,17 @@ def embed_unique(
     row_of = {t: i for i, t in enumerate(distinct)}
     vectors = normalise_rows(embed_distinct(distinct))
     return vectors[np.fromiter((row_of[t] for t in texts), dtype=np.int64, count=len(texts))]
+
+
+def embedding_fingerprint(embedder_name: str, texts: Sequence[str]) -> str:
+    """Content hash of (embedder, texts in order): stored next to a partition's cached embeddings so a
+    changed model or changed facets never reuse stale vectors."""
+    digest = hashlib.sha256(embedder_name.encode())
+    for text in texts:
+        encoded = text.encode()
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    return digest.hexdigest()
 
 
 def use_model_path() -> Path:
