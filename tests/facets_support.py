@@ -129,6 +129,67 @@ TOPICS = {
     "de": ["rezept schokoladenkuchen vegan", "steuererklärung online abgeben", "mietrecht erhöhung"],
     "ja": ["確定申告 方法", "旅行 京都 おすすめ", "機械学習 勉強"],
 }  # fmt: skip
+FILLER = {
+    "en": [
+        "could",
+        "you",
+        "also",
+        "include",
+        "some",
+        "simple",
+        "clear",
+        "details",
+        "with",
+        "examples",
+        "for",
+        "my",
+        "beginner",
+        "friends",
+    ],
+    "es": [
+        "también",
+        "puedes",
+        "incluir",
+        "algunos",
+        "detalles",
+        "claros",
+        "con",
+        "ejemplos",
+        "para",
+        "mis",
+        "amigos",
+    ],
+    "fr": [
+        "peux-tu",
+        "aussi",
+        "ajouter",
+        "quelques",
+        "détails",
+        "clairs",
+        "avec",
+        "des",
+        "exemples",
+        "pour",
+        "mes",
+        "amis",
+    ],
+    "de": [
+        "kannst",
+        "du",
+        "bitte",
+        "auch",
+        "einige",
+        "klare",
+        "details",
+        "mit",
+        "beispielen",
+        "für",
+        "meine",
+        "freunde",
+        "geben",
+    ],
+    "ja": ["詳しく", "簡単に", "例", "初心者", "友達", "ために", "教えて", "ください"],
+}
 _FIRST = ["Ana", "Bruno", "Chloé", "Dmitri", "Emeka", "Fatima", "Goro", "Hana", "Ivo", "Jules"]
 _LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Petrov", "Silva", "Novak", "Haddad"]
 
@@ -164,12 +225,12 @@ def synthetic_corpus(n: int, seed: int = 0) -> pl.DataFrame:
     pairs = [(iso, topic) for iso, topics in TOPICS.items() for topic in topics]
     texts, users = [], []
     for i in range(n):
-        _, topic = pairs[rng.randrange(len(pairs))]
+        iso, topic = pairs[rng.randrange(len(pairs))]
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        extra = rng.choice(["", " please", " today", " quickly"])
+        extra = " ".join(rng.sample(FILLER[iso], rng.randrange(2, 7)))
         texts.append(
             [
-                f"{topic}{extra}. I am {first} {last}{i}, mail {first.lower()}{i}@example.org, "
+                f"{topic} {extra}. I am {first} {last}{i}, mail {first.lower()}{i}@example.org, "
                 f"phone +44 20 {rng.randrange(10**7):07d}",
                 f"more about {topic.split()[0]}",
             ]

