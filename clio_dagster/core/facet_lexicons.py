@@ -1,0 +1,137 @@
+"""Multilingual cue lexicons of the local facet backend: task cues and harm categories.
+
+Both are regular-expression stems matched on lower-cased user text (a stem matches at the start
+of a word, so ``explosiv`` covers explosive, explosives, explosivo, Explosivstoff). Han/kana stems
+are matched anywhere (those scripts have no word boundaries). Languages: en, es, fr, de, pt, it,
+ru, ja, zh. The profanity and offensive-language side of the concern score comes from maintained
+packages (see ``concern.py``); these lists only cover what those packages do not: task verbs and
+safety harm categories.
+"""
+
+from __future__ import annotations
+
+# ---- task ----------------------------------------------------------------------------------------
+# Ordered by priority: the first label whose cues occur in the user's first substantive message
+# wins (translation requests often also say "write", debugging requests often say "code", so the
+# more specific label comes first). No cue at all: "answer" for a question, else "chat".
+TASK_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("translate", ("translat", "traduc", "tradui", "traduz", "tradu[cç]", "übersetz", "tradurr",
+                   "traduzion", "перев[оеё]д", "翻訳", "翻译", "訳して")),
+    ("debug", ("debug", "bug\\b", "bugs\\b", "traceback", "stack trace", "exception", "error",
+               "doesn't work", "not working", "crash", "depura", "erreur", "bogue", "fehler",
+               "funktioniert nicht", "erro\\b", "errore", "ошибк", "отлад", "баг", "エラー",
+               "バグ", "デバッグ", "报错", "错误")),
+    ("role-play", ("role-?play", "pretend", "act as", "you are now", "stay in character",
+                   "juego de rol", "finge", "jeu de rôle", "fais semblant", "rollenspiel",
+                   "tu so, als", "interpreta", "finja", "fingi", "ролев", "притвори", "представь, что ты",
+                   "ロールプレイ", "演じ", "なりきり", "扮演", "角色扮演")),
+    ("summarise", ("summar", "tl;dr", "tldr", "resum[ei]r\\b", "resumen\\b", "resumo\\b", "résume\\b",
+    "résumer",
+                   "zusammenfass", "fass\\w* .*zusammen",
+                   "riassum", "sintetizz", "кратк", "резюм", "сумми", "要約", "まとめ", "总结",
+                   "摘要", "概括")),
+    ("code", ("code\\b", "coding", "function", "script", "program", "python", "javascript",
+              "typescript", "sql\\b", "regex", "implement", "código", "función", "fonction",
+              "funktion", "codice", "funzion", "код", "функци", "программ", "скрипт", "コード",
+              "関数", "プログラム", "代码", "函数", "编程")),
+    ("edit", ("proofread", "rewrite", "rephrase", "paraphras", "edit\\b", "grammar", "correct",
+              "improve", "corrig", "reescrib", "reformul", "mejora", "améliore", "korrigier",
+              "umschreib", "verbesser", "reescrev", "melhor", "riscriv", "miglior", "исправ",
+              "перепиш", "улучш", "添削", "校正", "書き直", "修改", "润色")),
+    ("write", ("write", "draft", "compose", "essay", "poem", "story", "lyrics", "cover letter",
+               "escrib", "redact", "poema", "cuento", "écri", "rédig", "poème", "histoire",
+               "schreib", "verfass", "gedicht", "geschichte", "escrev", "redij", "scriv",
+               "racconto", "напиш", "написа", "сочин", "стих", "рассказ", "書いて", "作成",
+               "作文", "写一", "写个", "写作")),
+    ("brainstorm", ("brainstorm", "ideas", "suggest", "recommend", "idées", "sugg[eè]r",
+                    "recomiend", "ideen", "vorschläg", "empfiehl", "ideias", "sugest", "recomend",
+                    "idee\\b", "suggerisc", "consigli", "иде[ия]", "предлож", "посовет",
+                    "アイデア", "提案", "おすすめ", "建议", "推荐")),
+    ("plan", ("plan\\b", "planning", "schedule", "itinerar", "roadmap", "strateg", "planific",
+              "horario", "planifi", "planen", "zeitplan", "reiseplan", "planej", "roteiro",
+              "pianific", "план", "расписан", "маршрут", "計画", "予定", "スケジュール", "计划",
+              "行程")),
+    ("analyse", ("analy[sz]", "compare", "evaluat", "review", "pros and cons", "analiz",
+                 "compar", "évalu", "analysier", "vergleich", "bewert", "analis", "confront",
+                 "valut", "анализ", "сравн", "оцени", "分析", "比較", "比较", "评估")),
+    ("explain", ("explain", "explanation", "why\\b", "meaning", "what does .* mean",
+                 "difference between", "expli", "por qué", "pourquoi", "erklär", "warum",
+                 "porque", "spieg", "perché", "объясн", "почему", "説明", "教えて", "なぜ",
+                 "どうして", "解释", "为什么")),
+)  # fmt: skip
+
+QUESTION_CUES: tuple[str, ...] = (
+    "\\?", "？", "what", "who", "when", "where", "which", "how", "qué", "quién", "cuándo", "dónde",
+    "cómo", "cuál", "quoi", "qui\\b", "quand", "où", "comment", "quel", "wer\\b",
+    "wann", "wo\\b", "wie\\b", "welche", "o que", "quem", "quando", "onde", "qual", "cosa",
+    "chi\\b", "dove", "что", "кто", "когда", "где", "как\\b", "какой", "何", "誰",
+    "いつ", "どこ", "どう", "什么", "谁", "哪", "怎么",
+)  # fmt: skip
+
+# ---- harm categories -----------------------------------------------------------------------------
+# category -> (severe, stems). "severe" marks mass-casualty and child-safety categories, which
+# reach 5 with intent; the others top out at 4. Ambiguous everyday words ("kill" a process,
+# "shoot" a photo, "crack" an egg, "drug" in pharmacology class) are deliberately absent; they
+# appear only inside phrases that carry the harmful sense.
+HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "mass_casualty": (True, (
+        "bomb", "explosiv", "detonat", "ied\\b", "pipe bomb", "nerve agent", "sarin", "vx gas",
+        "ricin", "anthrax", "bioweapon", "biological weapon", "chemical weapon", "dirty bomb",
+        "mass shooting", "bomba", "explosif", "sprengstoff", "sprengsatz", "bombe\\b",
+        "arma biológica", "arma química", "arme chimique", "бомб", "взрывчат", "взрывн",
+        "зарин", "爆弾", "爆発物", "炸弹", "炸药", "生物兵器", "化学兵器")),
+    "child_safety": (True, (
+        "child porn", "cp links", "underage (?:sex|nude|porn)", "minor nude",
+        "groom(?:ing)? (?:a )?(?:child|kid|minor)",
+        "pornografía infantil", "pédopornograph", "kinderporn", "pornografia infantil",
+        "pedopornograf", "детск\\w* порн", "児童ポルノ", "儿童色情")),
+    "weapons": (False, (
+        "ghost gun", "untraceable (?:gun|firearm|weapon)", "3d.printed gun", "silencer",
+        "suppressor", "full.auto", "auto sear", "arma de fuego casera", "arme artisanale",
+        "schalldämpfer", "waffe bauen", "silenziatore", "глушител", "самодельн\\w* оруж",
+        "銃を作", "消音器", "自制枪")),
+    "violence": (False, (
+        "kill (?:him|her|them|my|someone|a person|people)", "murder", "poison (?:him|her|my|someone)",
+        "hurt (?:him|her|them|someone)", "torture", "matar a", "asesin", "envenenar",
+        "tuer (?:mon|ma|quelqu)",
+        "assassin", "empoisonner", "töten", "ermorden", "vergiften", "assassinar", "envenenar",
+        "uccidere", "avvelenar", "убить", "убийств", "отравить", "殺す", "殺害", "杀人", "毒死")),
+    "self_harm": (False, (
+        "kill myself", "suicid", "end my life", "self.harm", "cut myself", "want to die",
+        "overdose", "matarme", "quitarme la vida", "me tuer", "veux mourir", "envie de mourir",
+        "mich umbringen",
+        "selbstmord", "me matar", "uccidermi", "покончить с собой", "суицид", "самоубийств",
+        "死にたい", "自殺", "自杀", "想死")),
+    "malware": (False, (
+        "malware", "ransomware", "keylogger", "botnet", "ddos", "exploit\\b", "zero.day",
+        "reverse shell", "phishing", "credential stuffing", "sql injection", "bypass (?:antivirus|edr|2fa)",
+        "hack into", "hackear", "pirater", "hacken", "взлом", "вирус-вымогател",
+        "ハッキング", "マルウェア", "ランサムウェア", "黑客", "木马", "勒索软件")),
+    "drugs": (False, (
+        "cocaine", "heroin", "fentanyl", "methamphetamin", "crystal meth", "cook meth", "lsd\\b",
+        "mdma", "synthesi[sz]e (?:drugs|dmt|mdma|lsd)", "buy (?:weed|drugs|pills) online", "cocaína",
+        "heroína",
+        "fentanilo", "metanfetamin", "cocaïne", "héroïne", "kokain",
+        "cocaina", "eroina", "кокаин", "героин", "фентанил", "метамфетамин", "наркот", "覚醒剤",
+        "コカイン", "ヘロイン", "大麻を買", "冰毒", "海洛因", "可卡因")),
+    "fraud": (False, (
+        "fake id", "forg(?:e|ed|ery) (?:a |an )?(?:document|signature|passport|id|check)",
+        "counterfeit", "money launder", "launder money", "stolen credit card",
+        "carding", "scam (?:people|someone|victims)", "evade tax", "tax evasion", "identity theft",
+        "falsificar", "lavado de dinero", "estafa", "faux papiers", "blanchi", "arnaque",
+        "fälschen", "geldwäsche", "betrug", "lavagem de dinheiro", "golpe", "riciclaggio",
+        "truffa", "подделать", "отмыв", "мошенни", "偽造", "詐欺", "マネーロンダリング", "洗钱",
+        "诈骗", "伪造")),
+}  # fmt: skip
+
+# Operational intent: the user wants to do or obtain the harmful thing, not to learn about it.
+INTENT_CUES: tuple[str, ...] = (
+    "how (?:do i|can i|to)", "step.by.step", "instructions", "make (?:a|an|some)", "build (?:a|an)",
+    "buy", "get (?:some|a)", "without (?:getting caught|being caught|anyone knowing|a trace)",
+    "untraceable", "undetect", "i want to", "i'm going to", "i will", "recipe",
+    "cómo (?:hacer|fabricar|conseguir)", "paso a paso", "quiero", "comment (?:fabriquer|faire|obtenir)",
+    "étape par étape", "je veux", "wie (?:baue|mache|bekomme)", "schritt für schritt", "ich will",
+    "como (?:fazer|fabricar|conseguir)", "passo a passo", "eu quero", "come (?:fare|costruire|ottenere)",
+    "voglio", "как (?:сделать|изготовить|достать|купить)", "пошагов", "хочу", "作り方", "方法",
+    "手順", "買いたい", "如何制作", "怎么做", "步骤",
+)  # fmt: skip

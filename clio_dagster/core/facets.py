@@ -1,0 +1,49 @@
+"""The facet stage: run a ``FacetExtractor`` and check that what it returns honours the contract."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from clio_dagster.core.custom_facets import CUSTOM_FACET_DTYPES
+from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
+from clio_dagster.schema import FACETS_SCHEMA
+
+
+class FacetContractError(ValueError):
+    """A backend returned facets that do not match FACETS_SCHEMA plus the declared custom facets."""
+
+
+def expected_facet_schema(spec: FacetSpec) -> pl.Schema:
+    """FACETS_SCHEMA followed by one column per custom facet, with its dtype."""
+    columns = dict(FACETS_SCHEMA)
+    columns.update({facet.name: CUSTOM_FACET_DTYPES[facet.type] for facet in spec.custom})
+    return pl.Schema(columns)
+
+
+def extract_facets(conversations: pl.DataFrame, *, extractor: FacetExtractor, spec: FacetSpec) -> FacetResult:
+    """Facets for each conversation; per-item failures are returned, a broken contract raises."""
+    result = extractor.extract(conversations, spec)
+    expected = expected_facet_schema(spec)
+    facets = result.facets
+    missing = [name for name in expected if name not in facets.columns]
+    if missing:
+        raise FacetContractError(f"facets lack columns {missing}; the extractor must return {list(expected)}")
+    # Integer widths and null-only columns may differ by backend: cast what casts losslessly.
+    try:
+        facets = facets.select([pl.col(name).cast(dtype, strict=True) for name, dtype in expected.items()])
+    except pl.exceptions.InvalidOperationError as error:
+        raise FacetContractError(f"facet columns do not cast to {dict(expected)}: {error}") from error
+    failed = set(result.failures["conversation_id"].to_list()) if result.failures.height else set()
+    covered = set(facets["conversation_id"].to_list()) | failed
+    unknown = covered - set(conversations["conversation_id"].to_list())
+    if unknown:
+        raise FacetContractError(f"facets name {len(unknown)} conversation(s) not in the input")
+    if facets.height + len(failed - set(facets["conversation_id"].to_list())) != conversations.height:
+        raise FacetContractError(
+            f"{conversations.height} conversations in, {facets.height} facet rows and "
+            f"{result.failures.height} failures out: every conversation needs exactly one of them"
+        )
+    concerning = facets["concerning"].drop_nulls()
+    if concerning.len() and (concerning.min() < 1 or concerning.max() > 5):
+        raise FacetContractError("concerning must be within 1..5")
+    return FacetResult(facets=facets, failures=result.failures, stats=result.stats)

