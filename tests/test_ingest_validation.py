@@ -30,6 +30,7 @@ BAD_RECORDS = [
     ("missing_field:conversation_id", support.canonical(None)),
     ("bad_field:conversation_id", support.canonical("")),
     ("bad_field:conversation_id", support.canonical(123)),
+    ("bad_field:conversation_id", support.canonical(["a", "list"])),
     ("missing_field:user_id", support.canonical("bad", user_id=None)),
     ("bad_field:user_id", support.canonical("bad", user_id=["u1"])),
     ("missing_field:messages", support.canonical("bad", messages=None)),

@@ -286,17 +286,23 @@ class Adapter:
     """How to read one public shape: its name, its time, and its canonical record."""
 
     name: str
+    id_keys: tuple[str, ...]  # where the conversation id is, first non-null wins
     created_at: Callable[[dict[str, Any]], Timestamp]
     canonical: Callable[[dict[str, Any]], Canonical]
+
+    def conversation_id(self, record: dict[str, Any]) -> str | None:
+        """The id as the record gives it (integers as text; None if not text), without other checks."""
+        value = _source_id(_first(record, *self.id_keys)[1])
+        return value if isinstance(value, str) else None
 
 
 ADAPTERS = {
     a.name: a
     for a in (
-        Adapter("canonical", _canonical_time, _canonical),
-        Adapter("sharegpt", _sharegpt_time, _sharegpt),
-        Adapter("wildchat", _wildchat_time, _wildchat),
-        Adapter("lmsys", _lmsys_time, _lmsys),
+        Adapter("canonical", ("conversation_id",), _canonical_time, _canonical),
+        Adapter("sharegpt", ("id",), _sharegpt_time, _sharegpt),
+        Adapter("wildchat", ("conversation_hash", "conversation_id"), _wildchat_time, _wildchat),
+        Adapter("lmsys", ("conversation_id",), _lmsys_time, _lmsys),
     )
 }
 

@@ -26,7 +26,7 @@ import polars as pl
 
 from clio_dagster.ingest.adapters import Rejection
 from clio_dagster.ingest.sources import IngestError, RawRecord, iter_records, resolve_files
-from clio_dagster.ingest.validate import check_record, record_time
+from clio_dagster.ingest.validate import check_record, record_key
 from clio_dagster.schema import CONVERSATIONS_SCHEMA, QUARANTINE_SCHEMA
 
 
@@ -78,7 +78,7 @@ def discover_dates(source: str) -> list[str]:
     """Sorted UTC dates ("YYYY-MM-DD") of the source's records that have a usable time."""
     dates: set[str] = set()
     for raw in iter_records(resolve_files(source)):
-        created_at = record_time(raw)
+        created_at, _ = record_key(raw)
         if created_at is not None:
             dates.add(created_at.date().isoformat())
     return sorted(dates)
@@ -91,7 +91,15 @@ def ingest_partition(source: str, date: str) -> IngestResult:
     """
     date = _check_date(date)
     files = resolve_files(source)
-    claimed: set[str] = set()  # conversation_ids of valid records seen so far, any date
+    # Pass 1 (cheap): the ids written on this date's records. Only records carrying one of them can
+    # decide a duplicate here, so pass 2 fully validates just those and this date's records.
+    ids_today = set()
+    for raw in iter_records(files):
+        created_at, conversation_id = record_key(raw)
+        if created_at is not None and created_at.date().isoformat() == date:
+            ids_today.add(conversation_id)
+
+    claimed: set[str] = set()  # ids of valid records seen so far, any date
     kept_rows: list[tuple] = []
     quarantine_rows: list[tuple] = []
     reasons: Counter[str] = Counter()
@@ -100,17 +108,20 @@ def ingest_partition(source: str, date: str) -> IngestResult:
 
     for raw in iter_records(files):
         read += 1
+        created_at, conversation_id = record_key(raw)
+        day = created_at.date().isoformat() if created_at is not None else None
+        if day is not None and day != date and conversation_id not in ids_today:
+            other_dates += 1
+            continue
         checked = check_record(raw)
         rejection = checked.rejection
         if rejection is None:
-            conversation_id = checked.conversation.conversation_id
             if conversation_id in claimed:
                 rejection = Rejection(
                     "duplicate_conversation_id", f"{conversation_id!s:.80} seen earlier in the source"
                 )
             else:
                 claimed.add(conversation_id)
-        day = checked.created_at.date().isoformat() if checked.created_at is not None else None
         if day is not None and day != date:
             other_dates += 1
             continue

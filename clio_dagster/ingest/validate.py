@@ -47,15 +47,16 @@ class Checked:
         return _row(self.conversation, self.created_at)
 
 
-def record_time(raw: RawRecord) -> datetime | None:
-    """The record's UTC time, or None if it has no usable one (cheap: no full validation)."""
+def record_key(raw: RawRecord) -> tuple[datetime | None, str | None]:
+    """The record's UTC time (None if unusable) and its conversation id as written; no full validation."""
     if raw.parse_error is not None:
-        return None
+        return None, None
     adapter = detect(raw.value)
     if isinstance(adapter, Rejection):
-        return None
+        return None, None
     created_at = adapter.created_at(raw.value)
-    return None if isinstance(created_at, Rejection) else created_at
+    created_at = None if isinstance(created_at, Rejection) else created_at
+    return created_at, adapter.conversation_id(raw.value)
 
 
 def check_record(raw: RawRecord) -> Checked:
