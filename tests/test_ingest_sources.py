@@ -172,6 +172,9 @@ def test_whole_source_identity_with_the_quarantine_table(tmp_path: Path) -> None
     assert kept_total == 2  # a (05-01) and b (05-02)
     assert stored.select("source", "line").n_unique() == stored.height == 6
     assert result.counts.read == 8 == kept_total + stored.height
+    meta = result.counts.as_metadata()
+    assert meta["records_read"] == 8 and meta["records_undated"] == 3
+    assert meta["quarantined_invalid_json"] == meta["quarantined_unknown_format"] == 1
 
 
 def test_missing_source_and_empty_matches_raise_actionable_errors(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def discover_dates(source: str) -> list[str]:
     """Sorted UTC dates ("YYYY-MM-DD") of the source's records that have a usable time."""
     dates: set[str] = set()
     for raw in iter_records(resolve_files(source)):
-        created_at, _ = record_key(raw)
+        created_at = record_key(raw).created_at
         if created_at is not None:
             dates.add(created_at.date().isoformat())
     return sorted(dates)
@@ -90,14 +90,15 @@ def ingest_partition(source: str, date: str) -> IngestResult:
     Raises IngestError only for problems with the source itself (nothing matches, unreadable file).
     """
     date = _check_date(date)
+    day = Date.fromisoformat(date)
     files = resolve_files(source)
     # Pass 1 (cheap): the ids written on this date's records. Only records carrying one of them can
     # decide a duplicate here, so pass 2 fully validates just those and this date's records.
     ids_today = set()
     for raw in iter_records(files):
-        created_at, conversation_id = record_key(raw)
-        if created_at is not None and created_at.date().isoformat() == date:
-            ids_today.add(conversation_id)
+        key = record_key(raw)
+        if key.created_at is not None and key.created_at.date() == day:
+            ids_today.add(key.conversation_id)
 
     claimed: set[str] = set()  # ids of valid records seen so far, any date
     kept_rows: list[tuple] = []
@@ -108,12 +109,13 @@ def ingest_partition(source: str, date: str) -> IngestResult:
 
     for raw in iter_records(files):
         read += 1
-        created_at, conversation_id = record_key(raw)
-        day = created_at.date().isoformat() if created_at is not None else None
-        if day is not None and day != date and conversation_id not in ids_today:
+        key = record_key(raw)
+        conversation_id = key.conversation_id
+        other_day = key.created_at is not None and key.created_at.date() != day
+        if other_day and conversation_id not in ids_today:
             other_dates += 1
             continue
-        checked = check_record(raw)
+        checked = check_record(raw, key)
         rejection = checked.rejection
         if rejection is None:
             if conversation_id in claimed:
@@ -122,14 +124,14 @@ def ingest_partition(source: str, date: str) -> IngestResult:
                 )
             else:
                 claimed.add(conversation_id)
-        if day is not None and day != date:
+        if other_day:
             other_dates += 1
             continue
         if rejection is None:
             kept_rows.append(checked.row())
             formats[checked.format] += 1
             continue
-        undated += day is None
+        undated += key.created_at is None
         reasons[rejection.reason] += 1
         quarantine_rows.append(_quarantine_row(raw, rejection, date))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,8 +85,10 @@ def append_quarantine(path: Path, rows: pl.DataFrame) -> int:
         new = rows.join(existing.select(KEY), on=KEY, how="anti", nulls_equal=True)
         if new.is_empty():
             return 0
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+        # mkstemp creates the file 0600 with O_EXCL, so nothing else can have opened or linked it.
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(tmp_name)
         try:
             pl.concat([existing, new]).write_parquet(tmp)
             tmp.chmod(FILE_MODE)

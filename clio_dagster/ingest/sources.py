@@ -1,8 +1,11 @@
 """Finding the files of a source and streaming their records one at a time.
 
-A source is a file, a directory (every supported file below it, sorted by relative path) or a glob.
-JSONL is streamed line by line (gzip allowed); a ``.json`` file holding one JSON array (the usual
-ShareGPT dump) is loaded whole; Parquet is read in row batches.
+A source is a file, a directory (every supported file below it, sorted by relative path; hidden
+files skipped) or a glob. JSONL is streamed line by line (gzip allowed; blank lines are not records
+but still count in line numbers); a file whose first record starts with ``[`` holds one JSON array
+(the usual ShareGPT dump) and is loaded whole, its elements numbered from 1; Parquet is read in
+row batches. A single pretty-printed JSON object spread over lines is not supported (re-export as
+JSONL): each of its lines would be quarantined as ``invalid_json``.
 """
 
 from __future__ import annotations

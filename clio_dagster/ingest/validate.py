@@ -10,14 +10,14 @@ user_id, messages, moderation, metadata. The time comes first because it decides
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
-from clio_dagster.ingest.adapters import Rejection, detect
+from clio_dagster.ingest.adapters import Adapter, Rejection, detect
 from clio_dagster.ingest.sources import RawRecord
 from clio_dagster.schema import Conversation
 
@@ -47,28 +47,35 @@ class Checked:
         return _row(self.conversation, self.created_at)
 
 
-def record_key(raw: RawRecord) -> tuple[datetime | None, str | None]:
-    """The record's UTC time (None if unusable) and its conversation id as written; no full validation."""
-    if raw.parse_error is not None:
-        return None, None
-    adapter = detect(raw.value)
-    if isinstance(adapter, Rejection):
-        return None, None
-    created_at = adapter.created_at(raw.value)
-    created_at = None if isinstance(created_at, Rejection) else created_at
-    return created_at, adapter.conversation_id(raw.value)
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """What a cheap look at a record gives: its shape, its time and its id, or the first problem."""
+
+    adapter: Adapter | None
+    created_at: datetime | None  # UTC; None when unusable
+    conversation_id: str | None  # as written, unvalidated
+    rejection: Rejection | None = None
 
 
-def check_record(raw: RawRecord) -> Checked:
-    """Adapt and validate one record; never raises for bad input."""
+def record_key(raw: RawRecord) -> RecordKey:
+    """Shape, UTC time and conversation id of a record, without full validation."""
     if raw.parse_error is not None:
-        return Checked(None, None, rejection=Rejection("invalid_json", raw.parse_error))
+        return RecordKey(None, None, None, Rejection("invalid_json", raw.parse_error))
     adapter = detect(raw.value)
     if isinstance(adapter, Rejection):
-        return Checked(None, None, rejection=adapter)
+        return RecordKey(None, None, None, adapter)
     created_at = adapter.created_at(raw.value)
     if isinstance(created_at, Rejection):
-        return Checked(adapter.name, None, rejection=created_at)
+        return RecordKey(adapter, None, adapter.conversation_id(raw.value), created_at)
+    return RecordKey(adapter, created_at, adapter.conversation_id(raw.value))
+
+
+def check_record(raw: RawRecord, key: RecordKey | None = None) -> Checked:
+    """Adapt and validate one record (reusing ``key`` if already computed); never raises for bad input."""
+    key = key or record_key(raw)
+    adapter, created_at = key.adapter, key.created_at
+    if key.rejection is not None:
+        return Checked(adapter.name if adapter else None, None, rejection=key.rejection)
     record = adapter.canonical(raw.value)
     if isinstance(record, Rejection):
         return Checked(adapter.name, created_at, rejection=record)
@@ -113,5 +120,5 @@ def _row(conversation: Conversation, created_at: datetime) -> tuple:
         moderation.flagged if moderation else None,
         moderation.score if moderation else None,
         moderation.categories if moderation else None,
-        json.dumps(metadata, ensure_ascii=False, default=str) if metadata is not None else None,
+        orjson.dumps(metadata, default=str).decode() if metadata is not None else None,
     )
