@@ -69,7 +69,8 @@ QUARANTINE_SCHEMA = pl.Schema(
     {
         "source": pl.Utf8,  # file the record came from
         "line": pl.Int64,  # 1-based line (JSONL) or row (Parquet) number
-        "reason": pl.Utf8,
+        "reason": pl.Utf8,  # stable code, e.g. "missing_field:user_id"
+        "detail": pl.Utf8,  # what exactly was wrong, for the person fixing the export
         "raw": pl.Utf8,  # the record as it was read
         "partition": pl.Utf8,  # the UTC date of the run that quarantined it
     }
