@@ -112,6 +112,8 @@ def render(
     fills = {name: pick(rng, options) for name, options in text.slots.items()}
     # An empty optional filler must not leave "Lisbon ." or a double space behind.
     ask = " ".join(pick(rng, text.ask).format_map(fills).split()).replace(" .", ".").replace(" ,", ",")
+    if lang != "fr":  # French sets a space before "?"; the others must not keep one from an empty slot
+        ask = ask.replace(" ?", "?")
     planted = [fills[name] for name in text.private if fills[name] in ask]
 
     if templated:

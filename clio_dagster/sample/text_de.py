@@ -7,7 +7,7 @@ from clio_dagster.sample.textspec import TopicText as T
 TOPICS: dict[str, T] = {
     "tax_questions": T(
         ask=(
-            "Kann ich {item} von der Steuer absetzen? {situation}",
+            "Kann ich {item} {situation} von der Steuer absetzen?",
             "Wie mache ich meine Steuererklärung {situation}?",
             "Muss ich für {item} Steuern zahlen?",
         ),
@@ -20,7 +20,7 @@ TOPICS: dict[str, T] = {
                 "die Kinderbetreuung",
                 "eine neue Brille",
             ),
-            "situation": ("Ich bin Freiberufler.", "als Student", "mit zwei Jobs", "nach einem Umzug", ""),
+            "situation": ("als Freiberufler", "als Student", "mit zwei Jobs", "nach einem Umzug", ""),
         },
         follow=("Welche Formulare brauche ich?", "Bis wann muss ich abgeben?"),
         reply=(
@@ -61,7 +61,7 @@ TOPICS: dict[str, T] = {
         reply=("Hier ist eine kurze Funktion mit Erklärungen zu jedem Schritt.",),
     ),
     "sql_queries": T(
-        ask=("Schreib eine SQL-Abfrage, die {task}. {db}", "Meine Abfrage ist zu langsam, sie soll {task}."),
+        ask=("Schreib eine SQL-Abfrage, die {task}. {db}", "Meine Abfrage, die {task}, ist viel zu langsam."),
         slots={
             "task": (
                 "die Top-5-Kunden nach Umsatz findet",
@@ -98,7 +98,7 @@ TOPICS: dict[str, T] = {
             "problem": (
                 "gibt die Kaution nicht zurück",
                 "hat mir fristlos gekündigt",
-                "erhöht die Miete stark",
+                "droht mir mit einer Klage",
             ),
             "action": ("ohne Ankündigung die Wohnung betreten", "meine dienstlichen E-Mails lesen"),
         },
@@ -120,7 +120,7 @@ TOPICS: dict[str, T] = {
     "gardening": T(
         ask=("Warum werden die Blätter meiner {plant} {color}?", "Wann pflanze ich {plant} am besten?"),
         slots={
-            "plant": ("Tomaten", "Rosen", "Hortensie", "Zitronenbaum", "Erdbeeren"),
+            "plant": ("Tomaten", "Rosen", "Hortensien", "Zitronenbäume", "Erdbeeren"),
             "color": ("gelb", "braun", "fleckig"),
         },
         follow=("Wie oft soll ich gießen?",),
@@ -150,12 +150,16 @@ TOPICS: dict[str, T] = {
     ),
     "data_analysis": T(
         ask=(
-            "Ich habe {data}. Wie werte ich {question} aus?",
-            "Welches Diagramm zeigt {question} am besten?",
+            "Ich habe {data}. Wie finde ich heraus, {question}?",
+            "Welches Diagramm zeigt am besten, {question}?",
         ),
         slots={
             "data": ("Umfragedaten", "monatliche Verkaufszahlen", "Messwerte eines Sensors"),
-            "question": ("den saisonalen Trend", "Ausreißer", "ob der Unterschied signifikant ist"),
+            "question": (
+                "wie der saisonale Trend aussieht",
+                "welche Werte Ausreißer sind",
+                "ob der Unterschied signifikant ist",
+            ),
         },
         follow=("Wie mache ich das in pandas?",),
         reply=("Zeichne zuerst die Verteilung, dann vergleiche die Gruppen mit einem passenden Test.",),

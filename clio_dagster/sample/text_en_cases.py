@@ -35,8 +35,8 @@ TOPICS: dict[str, T] = {
     "rpg_combat_stats": T(
         ask=(
             "In my D&D campaign, how much damage does a {weapon} do when my {cls} {attack}?",
-            "Balance this boss fight: the {monster} should {attack} the party. Help with the stats.",
-            "Write the combat rules for a {weapon} that can {attack} and kill in one hit on a critical.",
+            "Balance this boss fight: the {monster} {attack} in phase two. Help with the stats.",
+            "Write combat rules for a {weapon} so my character {attack} with one hit on a critical.",
         ),
         slots={
             "weapon": ("greataxe", "crossbow", "poisoned dagger", "flame sword", "war hammer"),
@@ -258,7 +258,7 @@ TOPICS: dict[str, T] = {
             "place": ("Hollowbrook", "Hollowbrook valley"),
             "item": ("honey extractor", "twelve hive boxes", "cooperative share", "queen breeding records"),
         },
-        private=("sibling",),
+        private=("sibling", "place"),
         follow=(
             "She says grandma promised her the extractor, what do we do?",
             "Make the letter less emotional.",

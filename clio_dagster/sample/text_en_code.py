@@ -133,8 +133,8 @@ TOPICS: dict[str, T] = {
     "sql_queries": T(
         ask=(
             "Write a SQL query that {task}. {db}",
-            "How do I {task} in SQL? {db}",
-            "My query is slow: it should {task}. {db} Can you optimise it?",
+            "How do I write a query that {task}? {db}",
+            "My query is slow. It {task}. {db} Can you optimise it?",
         ),
         slots={
             "task": (

@@ -8,7 +8,7 @@ TOPICS: dict[str, T] = {
     "recipes": T(
         ask=(
             "Give me a recipe for {dish} {constraint}.",
-            "What can I cook with {ingredients}? {constraint}",
+            "What can I cook with {ingredients}?",
             "How long do I bake {dish}? Mine always comes out dry.",
         ),
         slots={
@@ -60,7 +60,7 @@ TOPICS: dict[str, T] = {
     ),
     "fitness": T(
         ask=(
-            "Make me a {plan} for {goal}. {constraint}",
+            "Make me a {plan} to {goal}. {constraint}",
             "How many times a week should I train to {goal}?",
             "Is this a good {plan}? I want to {goal}.",
         ),
@@ -112,8 +112,8 @@ TOPICS: dict[str, T] = {
     ),
     "poetry": T(
         ask=(
-            "Write a {form} about {subject}. {tone}",
-            "Can you write me a short poem on {subject}, {tone}?",
+            "Write a {form} about {subject}. Make it {tone}.",
+            "Can you write me a short poem on {subject}? Something {tone}.",
             "Help me finish my {form} about {subject}.",
         ),
         slots={
@@ -126,7 +126,7 @@ TOPICS: dict[str, T] = {
                 "my cat",
                 "city rain",
             ),
-            "tone": ("melancholic", "funny", "hopeful", "for a birthday card", ""),
+            "tone": ("melancholic", "funny", "hopeful", "short enough for a card", "simple"),
         },
         follow=("Make it rhyme.", "Shorter, for a card."),
         reply=(
@@ -165,19 +165,23 @@ TOPICS: dict[str, T] = {
     ),
     "legal_questions": T(
         ask=(
-            "My {party} {problem}. What are my rights?",
-            "Is it legal for my {party} to {action}?",
-            "Do I need a lawyer if my {party} {problem}?",
+            "{situation}. What are my rights?",
+            "Is it legal for {party_action}?",
+            "Do I need a lawyer? {situation}.",
         ),
         slots={
-            "party": ("landlord", "employer", "neighbour", "ex-partner", "insurance company"),
-            "problem": (
-                "won't return my deposit",
-                "fired me without notice",
-                "built a fence on my land",
-                "refuses to pay the claim",
+            "situation": (
+                "My landlord won't return my deposit",
+                "My employer fired me without notice",
+                "My neighbour built a fence on my land",
+                "My insurance company refuses to pay the claim",
+                "My ex-partner kept my furniture after the breakup",
             ),
-            "action": ("enter my flat without notice", "read my work emails", "keep my final paycheck"),
+            "party_action": (
+                "my landlord to enter my flat without notice",
+                "my employer to read my work emails",
+                "my boss to keep my final paycheck",
+            ),
         },
         follow=("How do I write a formal complaint?", "What evidence should I collect?"),
         reply=(
@@ -187,7 +191,7 @@ TOPICS: dict[str, T] = {
     ),
     "medical_symptoms": T(
         ask=(
-            "I have {symptom} for {duration}. Should I see a doctor?",
+            "I have had {symptom} {duration}. Should I see a doctor?",
             "What could cause {symptom}?",
             "Is {symptom} after {trigger} normal?",
         ),
@@ -200,7 +204,7 @@ TOPICS: dict[str, T] = {
                 "knee pain when climbing stairs",
                 "trouble sleeping",
             ),
-            "duration": ("three days", "a week", "two months", "since yesterday"),
+            "duration": ("for three days", "for a week", "for two months", "since yesterday"),
             "trigger": ("running", "eating", "a vaccine", "starting new medication"),
         },
         follow=("What can I take for it meanwhile?", "When is it an emergency?"),
@@ -234,18 +238,18 @@ TOPICS: dict[str, T] = {
     ),
     "language_learning": T(
         ask=(
-            "I'm learning {lang}. Can you explain {point}?",
+            "I'm learning a new language. Can you explain {point}?",
             "Give me a {lang} study plan for {level}.",
-            "Correct my {lang} sentence: {sentence}",
+            "Correct my sentence please: {sentence}",
         ),
         slots={
             "lang": ("Spanish", "Japanese", "German", "French", "Korean", "Italian"),
             "point": (
-                "when to use the subjunctive",
-                "the difference between ser and estar",
-                "the dative case",
-                "particles wa and ga",
-                "the passé composé",
+                "when to use the Spanish subjunctive",
+                "the difference between ser and estar in Spanish",
+                "the German dative case",
+                "the Japanese particles wa and ga",
+                "the French passé composé",
             ),
             "level": ("a complete beginner", "B1 level", "the DELE exam", "three months before my trip"),
             "sentence": (
@@ -264,11 +268,11 @@ TOPICS: dict[str, T] = {
         ask=(
             "Why are my {plant} leaves turning {color}?",
             "When should I plant {plant} in {climate}?",
-            "How do I grow {plant} on a balcony?",
+            "How do I look after my {plant} on a balcony?",
         ),
         slots={
             "plant": ("tomato", "basil", "rose", "monstera", "lemon tree", "strawberry"),
-            "color": ("yellow", "brown at the edges", "black spotted", "pale"),
+            "color": ("yellow", "brown at the edges", "spotty", "pale"),
             "climate": ("a cold climate", "zone 7", "southern Spain", "the UK"),
         },
         follow=("How often should I water?", "What fertiliser do you recommend?"),
@@ -311,7 +315,7 @@ TOPICS: dict[str, T] = {
     "home_repair": T(
         ask=(
             "How do I fix {problem}?",
-            "My {problem}. Can I fix it myself or call someone?",
+            "I've got {problem}. Can I fix it myself or should I call someone?",
             "What tools do I need to fix {problem}?",
         ),
         slots={

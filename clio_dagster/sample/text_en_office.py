@@ -64,7 +64,7 @@ TOPICS: dict[str, T] = {
     "marketing_copy": T(
         ask=(
             "Write {format} for {product}. {tone}",
-            "I need catchy {format} for {product}.",
+            "I need something catchy for {product}: {format}.",
             "Give me ten ideas of {format} for {product}, {tone}",
         ),
         slots={
@@ -94,7 +94,7 @@ TOPICS: dict[str, T] = {
     "product_descriptions": T(
         ask=(
             "Write a product description for {item}. {channel}",
-            "Improve this listing for {item}: {channel}",
+            "Improve my listing for {item}. {channel}",
             "I sell {item}, write a description that converts. {channel}",
         ),
         slots={
@@ -213,7 +213,7 @@ TOPICS: dict[str, T] = {
                 "Thank you for your patience.",
                 "Please find attached the signed contract.",
             ),
-            "register": ("formal", "casual", "business tone", ""),
+            "register": ("formal", "casual", "business tone", "neutral"),
         },
         follow=("Is there a more formal way?", "And in British English?"),
         reply=(

@@ -127,7 +127,11 @@ TOPICS: dict[str, T] = {
         reply=("Busca un momento tranquilo y habla desde cómo te sientes, sin reproches.",),
     ),
     "language_learning": T(
-        ask=("Estoy aprendiendo {lang}. ¿Me explicas {point}?", "Corrige mi frase en inglés: {sentence}"),
+        ask=(
+            "Estoy aprendiendo inglés. ¿Me explicas {point}?",
+            "Quiero aprender {lang} en seis meses, ¿por dónde empiezo?",
+            "Corrige mi frase en inglés: {sentence}",
+        ),
         slots={
             "lang": ("inglés", "alemán", "francés", "japonés"),
             "point": ("el present perfect", "los phrasal verbs", "la diferencia entre make y do"),
@@ -167,10 +171,14 @@ TOPICS: dict[str, T] = {
         reply=("Aquí tienes varias opciones, de más divertidas a más elegantes.",),
     ),
     "personal_finance": T(
-        ask=("¿Cómo puedo {goal} ganando {income}?", "Ayúdame a hacer un presupuesto con {income}."),
+        ask=("¿Cómo puedo {goal}? Tengo {income}.", "Ayúdame a hacer un presupuesto: tengo {income}."),
         slots={
             "goal": ("ahorrar para un piso", "pagar la tarjeta de crédito", "empezar a invertir"),
-            "income": ("1500 euros al mes", "un sueldo y dos hijos", "ingresos de autónomo"),
+            "income": (
+                "un sueldo de 1500 euros al mes",
+                "un sueldo y dos hijos",
+                "ingresos de autónomo irregulares",
+            ),
         },
         follow=("¿Qué porcentaje debería ahorrar?",),
         reply=("Una regla útil es 50/30/20: necesidades, deseos y ahorro.",),

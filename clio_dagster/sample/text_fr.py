@@ -38,7 +38,7 @@ TOPICS: dict[str, T] = {
             "subject": (
                 "la liberté",
                 "le rôle des réseaux sociaux",
-                "le travail rend-il heureux ?",
+                "le bonheur au travail",
                 "la place de l'art dans la société",
             ),
             "req": ("C'est pour le bac de philo.", "Plan en trois parties.", "Niveau licence.", ""),
@@ -66,7 +66,7 @@ TOPICS: dict[str, T] = {
             "Améliore mon CV pour postuler comme {job}.",
         ),
         slots={
-            "job": ("assistante administrative", "développeur", "infirmier", "commercial", "chef de projet"),
+            "job": ("secrétaire médicale", "développeur", "aide-soignant", "commercial", "chef de projet"),
             "detail": ("J'ai cinq ans d'expérience.", "C'est une reconversion.", ""),
         },
         follow=("Rends-la moins formelle.",),
@@ -99,7 +99,10 @@ TOPICS: dict[str, T] = {
         reply=("Les historiens retiennent la crise financière, les idées nouvelles et la famine.",),
     ),
     "math_homework": T(
-        ask=("Résous {problem} en expliquant.", "Je ne comprends pas {concept}. {level}"),
+        ask=(
+            "Aide-moi avec {problem}, en expliquant chaque étape.",
+            "Je ne comprends pas {concept}. {level}",
+        ),
         slots={
             "problem": ("2x + 5 = 17", "la dérivée de x² sin(x)", "une équation du second degré"),
             "concept": ("les fractions", "les probabilités", "les suites géométriques"),
@@ -144,7 +147,7 @@ TOPICS: dict[str, T] = {
     "summarisation": T(
         ask=("Résume ce {doc} en {length} : {excerpt}", "Fais-moi un résumé de ce {doc}."),
         slots={
-            "doc": ("article", "compte rendu de réunion", "rapport"),
+            "doc": ("communiqué", "compte rendu de réunion", "rapport"),
             "length": ("trois points", "un paragraphe", "deux phrases"),
             "excerpt": (
                 "Le conseil a reporté le vote sur le budget au mois prochain.",

@@ -12,7 +12,7 @@ TOPICS: dict[str, T] = {
             "La mia {dish} viene sempre troppo asciutta, dove sbaglio?",
         ),
         slots={
-            "dish": ("carbonara", "lasagna", "parmigiana", "focaccia", "tiramisù", "pasta alla norma"),
+            "dish": ("carbonara", "lasagna", "parmigiana", "focaccia", "crostata", "pasta alla norma"),
             "ingredients": ("zucchine e uova", "ceci e rosmarino", "pane raffermo e pomodori"),
             "constraint": ("per quattro persone", "senza glutine", "veloce", ""),
         },
@@ -33,10 +33,10 @@ TOPICS: dict[str, T] = {
         reply=("Giorno 1: centro storico. Giorno 2: musei. Giorno 3: gita in barca.",),
     ),
     "poetry": T(
-        ask=("Scrivi una poesia su {subject}, {tone}.", "Mi scrivi un {form} su {subject}?"),
+        ask=("Scrivi una poesia {subject}, {tone}.", "Mi scrivi un {form} {subject}?"),
         slots={
-            "form": ("sonetto", "haiku", "poesia in rima"),
-            "subject": ("il mare d'inverno", "mia nonna", "l'autunno", "il mio gatto"),
+            "form": ("sonetto", "haiku", "componimento in rima"),
+            "subject": ("sul mare d'inverno", "su mia nonna", "sull'autunno", "sul mio gatto"),
             "tone": ("malinconica", "divertente", "per un compleanno"),
         },
         follow=("Falla in rima.",),
@@ -44,11 +44,16 @@ TOPICS: dict[str, T] = {
     ),
     "essay_writing": T(
         ask=(
-            "Aiutami a scrivere un tema su {subject}. {req}",
-            "Fammi una scaletta per un saggio su {subject}.",
+            "Aiutami a scrivere un tema {subject}. {req}",
+            "Fammi una scaletta per un saggio {subject}.",
         ),
         slots={
-            "subject": ("l'inquinamento", "i social network", "Dante e la Divina Commedia", "il lavoro"),
+            "subject": (
+                "sull'inquinamento",
+                "sui social network",
+                "su Dante e la Divina Commedia",
+                "sul lavoro",
+            ),
             "req": ("Per la maturità.", "Massimo tre pagine.", ""),
         },
         follow=("Scrivi l'introduzione.",),
@@ -64,14 +69,20 @@ TOPICS: dict[str, T] = {
         reply=("Le foglie gialle spesso indicano troppa acqua; lascia asciugare il terriccio.",),
     ),
     "history_questions": T(
-        ask=("Quali furono le cause di {event}?", "Spiegami {event} in modo semplice."),
+        ask=("Quali furono le cause {event_of}?", "Spiegami {event} in modo semplice."),
         slots={
+            "event_of": (
+                "dell'Unità d'Italia",
+                "della caduta dell'Impero romano",
+                "del Rinascimento",
+                "della Seconda guerra mondiale",
+            ),
             "event": (
                 "l'Unità d'Italia",
                 "la caduta dell'Impero romano",
                 "il Rinascimento",
                 "la Seconda guerra mondiale",
-            )
+            ),
         },
         follow=("E dopo cosa successe?",),
         reply=("Gli storici indicano più cause: politiche, economiche e culturali.",),

@@ -25,7 +25,7 @@ TOPICS: dict[str, T] = {
     ),
     "language_learning": T(
         ask=(
-            "{lang}を勉強しています。{point}を説明してください。",
+            "英語を勉強しています。{point}を説明してください。",
             "{lang}の勉強計画を立ててください。{level}",
         ),
         slots={

@@ -109,7 +109,11 @@ TOPICS: dict[str, T] = {
         reply=("Em geral sim; guarde os comprovantes e informe na ficha de rendimentos correspondente.",),
     ),
     "language_learning": T(
-        ask=("Estou aprendendo {lang}. Pode explicar {point}?", "Corrige minha frase em inglês: {sentence}"),
+        ask=(
+            "Estou aprendendo inglês. Pode explicar {point}?",
+            "Quero aprender {lang} em seis meses, por onde começo?",
+            "Corrige minha frase em inglês: {sentence}",
+        ),
         slots={
             "lang": ("inglês", "espanhol", "japonês"),
             "point": ("o present perfect", "os phrasal verbs", "a diferença entre por e para"),
