@@ -33,11 +33,19 @@ class Rendered:
 
 
 class PersonalDetails:
-    """Faker generators per language, seeded once, so planted details are reproducible."""
+    """Faker generators per language, seeded once, so planted details are reproducible.
 
-    def __init__(self, seed: int) -> None:
+    Faker costs ~0.2 ms per value; past ``pool_cap`` values of one kind and language the same
+    values are drawn again, which keeps a million-conversation sample fast while a given detail
+    still appears for only a handful of users.
+    """
+
+    def __init__(self, seed: int, rng: random.Random, pool_cap: int = 2000) -> None:
         self._fakers: dict[str, Faker] = {}
+        self._pools: dict[tuple[str, str], list[str]] = {}
         self._seed = seed
+        self._rng = rng
+        self._cap = pool_cap
 
     def _faker(self, lang: str) -> Faker:
         if lang not in self._fakers:
@@ -47,6 +55,13 @@ class PersonalDetails:
         return self._fakers[lang]
 
     def value(self, lang: str, kind: str) -> str:
+        pool = self._pools.setdefault((lang, kind), [])
+        if len(pool) >= self._cap:
+            return pick(self._rng, pool)
+        pool.append(self._fresh(lang, kind))
+        return pool[-1]
+
+    def _fresh(self, lang: str, kind: str) -> str:
         fake = self._faker(lang)
         if kind == "name":
             return fake.name()
