@@ -23,6 +23,14 @@ KITS: dict[str, LanguageKit] = {
             "I need some help. ",
             "Hope you can help. ",
         ),
+        contexts=(
+            "I've been stuck on this for an hour.",
+            "It's for work.",
+            "My deadline is tomorrow.",
+            "I searched online but the answers were confusing.",
+            "I'm not an expert, so keep it simple.",
+            "This is my second try at asking.",
+        ),
         closers=(
             "",
             "",
@@ -81,6 +89,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="es_ES",
         utc_offsets=(60, 60, -360, -300, -180, -240),
         openers=("", "", "Hola, ", "Buenas, ", "Hola! ", "Una pregunta: ", "Necesito ayuda. "),
+        contexts=(
+            "Llevo una hora atascado con esto.",
+            "Es para el trabajo.",
+            "Lo necesito para mañana.",
+            "Busqué en internet pero no me quedó claro.",
+        ),
         closers=(
             "",
             "",
@@ -122,6 +136,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="fr_FR",
         utc_offsets=(60, 60, 60, -300, 240),
         openers=("", "", "Bonjour, ", "Salut ! ", "Bonsoir, ", "Petite question : ", "J'ai besoin d'aide. "),
+        contexts=(
+            "Je bloque là-dessus depuis une heure.",
+            "C'est pour le travail.",
+            "Je dois rendre ça demain.",
+            "J'ai cherché sur internet mais c'est confus.",
+        ),
         closers=(
             "",
             "",
@@ -165,6 +185,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="de_DE",
         utc_offsets=(60, 60, 60, 60),
         openers=("", "", "Hallo, ", "Hi, ", "Guten Tag, ", "Kurze Frage: ", "Ich brauche Hilfe. "),
+        contexts=(
+            "Ich hänge seit einer Stunde daran fest.",
+            "Es ist für die Arbeit.",
+            "Ich brauche das bis morgen.",
+            "Im Internet habe ich nichts Klares gefunden.",
+        ),
         closers=(
             "",
             "",
@@ -208,6 +234,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="pt_BR",
         utc_offsets=(-180, -180, -180, 0),
         openers=("", "", "Oi, ", "Olá! ", "Bom dia, ", "Uma dúvida: ", "Preciso de ajuda. "),
+        contexts=(
+            "Estou travado nisso faz uma hora.",
+            "É para o trabalho.",
+            "Preciso disso para amanhã.",
+            "Pesquisei na internet mas ficou confuso.",
+        ),
         closers=("", "", " Obrigado!", " Valeu!", " Obrigada desde já.", " Explica de um jeito simples."),
         systems=(
             "Você é um assistente prestativo.",
@@ -244,6 +276,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="it_IT",
         utc_offsets=(60, 60),
         openers=("", "", "Ciao, ", "Salve, ", "Buongiorno! ", "Domanda veloce: "),
+        contexts=(
+            "Ci sto perdendo la testa da un'ora.",
+            "È per lavoro.",
+            "Mi serve per domani.",
+            "Ho cercato online ma non ho capito.",
+        ),
         closers=("", "", " Grazie!", " Grazie mille.", " Spiegalo in modo semplice.", " Breve, per favore."),
         systems=("Sei un assistente disponibile.", "Sei un assistente che risponde in italiano, in breve."),
         follow=(
@@ -277,6 +315,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="ja_JP",
         utc_offsets=(540,),
         openers=("", "", "こんにちは。", "すみません、", "質問です。", "お願いがあります。"),
+        contexts=(
+            "一時間ほど悩んでいます。",
+            "仕事で使います。",
+            "明日までに必要です。",
+            "ネットで調べましたがよく分かりませんでした。",
+        ),
         closers=(
             "",
             "",
@@ -317,6 +361,12 @@ KITS: dict[str, LanguageKit] = {
         faker_locale="ru_RU",
         utc_offsets=(180, 180, 180, 420, 300),
         openers=("", "", "Привет! ", "Здравствуйте, ", "Вопрос: ", "Помогите, пожалуйста. "),
+        contexts=(
+            "Уже час не могу разобраться.",
+            "Это для работы.",
+            "Нужно к завтрашнему дню.",
+            "Искал в интернете, но так и не понял.",
+        ),
         closers=("", "", " Спасибо!", " Заранее спасибо.", " Объясни попроще.", " Покороче, пожалуйста."),
         systems=("Ты полезный ассистент.", "Вы ассистент, который кратко отвечает по-русски."),
         follow=(

@@ -20,6 +20,7 @@ PII_RATE = 0.10
 INJECTION_RATE = 0.015
 SYSTEM_RATE = 0.15
 TYPO_RATE = 0.15
+CONTEXT_RATE = 0.25
 
 
 @dataclass
@@ -141,7 +142,8 @@ def render(
         # "Hello, can you ..." rather than "Hello, Can you ...", but keep acronyms such as "TL;DR".
         if opener and opener.rstrip()[-1] not in ".!?:。" and not ask[1:2].isupper():
             ask = ask[:1].lower() + ask[1:]
-        first = _join(lang, opener, ask, pick(rng, kit.closers))
+        context = pick(rng, kit.contexts) if rng.random() < CONTEXT_RATE else ""
+        first = _join(lang, opener, ask, context, pick(rng, kit.closers))
         turns = weighted(rng, TURN_CHOICES, TURN_CUM)
 
     # Each follow-up comes with the answer that fits it: generic ones are paired with their reply,

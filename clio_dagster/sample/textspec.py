@@ -28,6 +28,7 @@ class LanguageKit:
     faker_locale: str
     utc_offsets: tuple[int, ...]  # minutes east of UTC, where this language's users live
     openers: tuple[str, ...]
+    contexts: tuple[str, ...]  # topic-neutral remarks that lengthen a request
     closers: tuple[str, ...]
     systems: tuple[str, ...]
     follow: tuple[str, ...]  # generic follow-up requests
