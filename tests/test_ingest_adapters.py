@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
 from clio_dagster.ingest import Rejection, ingest_partition, merge_openai_moderation
 from clio_dagster.schema import CONVERSATIONS_SCHEMA, QUARANTINE_SCHEMA
 
@@ -210,3 +212,18 @@ def test_merge_openai_moderation_rules() -> None:
     )
     assert merged == {"flagged": True, "score": 0.9, "categories": ["self-harm", "violence"]}
     assert isinstance(merge_openai_moderation([{"category_scores": {"x": float("nan")}}]), Rejection)
+
+
+def test_wildchat_from_parquet_with_merged_structs(tmp_path: Path) -> None:
+    # In Parquet every turn's moderation struct carries every category key, null where absent.
+    second = WILDCHAT | {"conversation_hash": "second", "timestamp": datetime(2024, 5, 1, 14, 0)}
+    second["openai_moderation"] = [_moderation_turn(False, {"violence": 0.05}, {"violence": False})]
+    first = WILDCHAT | {"timestamp": datetime(2024, 5, 1, 13, 45)}
+    pl.DataFrame([first, second]).write_parquet(tmp_path / "wildchat.parquet")
+    result = ingest_partition(str(tmp_path / "wildchat.parquet"), DAY)
+    support.assert_nothing_lost(result)
+    rows = result.kept.select("conversation_id", "^moderation_.*$")
+    assert rows.rows() == [
+        ("9f2c0e", True, 0.7, ["harassment/threatening", "hate"]),
+        ("second", False, 0.05, []),
+    ]

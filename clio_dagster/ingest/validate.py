@@ -22,14 +22,8 @@ from clio_dagster.ingest.sources import RawRecord
 from clio_dagster.schema import Conversation
 
 REQUIRED = ("conversation_id", "user_id", "messages")
-_FIELD_ORDER = {
-    "created_at": 0,
-    "conversation_id": 1,
-    "user_id": 2,
-    "messages": 3,
-    "moderation": 4,
-    "metadata": 5,
-}
+# created_at is checked (and parsed) before pydantic sees the record, so it is not listed here.
+_FIELD_ORDER = {"conversation_id": 1, "user_id": 2, "messages": 3, "moderation": 4, "metadata": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +98,6 @@ def _reason(exc: ValidationError) -> Rejection:
         return Rejection("bad_message", detail)
     if field == "moderation":
         return Rejection("bad_moderation", detail)
-    if field == "created_at":
-        return Rejection("bad_timestamp", detail)
     return Rejection(f"bad_field:{field}", detail)
 
 
