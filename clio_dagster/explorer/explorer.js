@@ -187,7 +187,7 @@
   }
 
   function setActive(r, select) {
-    if (!rows.length) return;
+    if (!rows.length) { drawTree(); return; }
     activeRow = Math.max(0, Math.min(rows.length - 1, r));
     var tree = $("tree"), top = activeRow * ROW_HEIGHT;
     if (top < tree.scrollTop) tree.scrollTop = top;
