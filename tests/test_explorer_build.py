@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clio_dagster.explorer import ExplorerInputError, build_explorer
+from clio_dagster.explorer import ExplorerInputError, build_explorer, count_mismatches, explorer_metadata
 from clio_dagster.explorer.build import clean_language_ratios
 from clio_dagster.explorer.safe_read import inside
 
@@ -200,3 +200,26 @@ def test_language_report_shapes_agree() -> None:
     assert clean_language_ratios(nested, ids) == expected
     assert clean_language_ratios(mapping, ids) == expected
     assert clean_language_ratios({"b": {"de": float("nan")}}, ids) == {}
+
+
+def test_metadata_summarises_the_latest_day_with_inert_markdown(home: Path) -> None:
+    meta = explorer_metadata(build_explorer(home / "public"), top=20)
+    assert meta["dates"] == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    latest = json.loads((home / "public" / "2026-11-22" / "hierarchy.json").read_text())
+    assert meta["nodes_latest"] == len(latest["nodes"])
+    assert meta["emerging_latest"] == [support.EMERGING_TITLE]
+    table = meta["top_nodes_markdown"].splitlines()
+    assert len(table) == 2 + meta["top_level_nodes_latest"] and support.EMERGING_TITLE + " (new)" in table[2]
+    assert "<img" not in meta["top_nodes_markdown"] and "&lt;img" in meta["top_nodes_markdown"]
+    assert all(line.count(" | ") == 4 for line in table[2:])  # a "|" in a title cannot add a column
+
+
+def test_count_mismatches_catch_a_stale_page(home: Path) -> None:
+    page = build_explorer(home / "public")
+    assert count_mismatches(home / "public", page) == []
+    path = home / "public" / "2026-11-21" / "hierarchy.json"
+    changed = json.loads(path.read_text())
+    changed["nodes"][3]["conversation_count"] += 1
+    path.write_text(json.dumps(changed))
+    problems = count_mismatches(home / "public", page)
+    assert len(problems) == 1 and problems[0].startswith("2026-11-21")

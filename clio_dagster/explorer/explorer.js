@@ -75,12 +75,18 @@
     var bySize = function (a, b) { return d.nodes[b].conversation_count - d.nodes[a].conversation_count; };
     roots.sort(bySize);
     children.forEach(function (list) { list.sort(bySize); });
+    // Position among siblings, for aria-posinset/aria-setsize: only a window of rows is in the DOM.
+    var position = new Int32Array(d.nodes.length), setSize = new Int32Array(d.nodes.length);
+    [roots].concat(Array.from(children.values())).forEach(function (list) {
+      list.forEach(function (k, pos) { position[k] = pos + 1; setSize[k] = list.length; });
+    });
     var flags = new Map();
     if (d.disagreement) {
       d.disagreement.false_positive_nodes.forEach(function (it, rank) { flags.set(it.node_id, { kind: "FP", rank: rank + 1 }); });
       d.disagreement.false_negative_nodes.forEach(function (it, rank) { flags.set(it.node_id, { kind: "FN", rank: rank + 1 }); });
     }
     return { di: di, d: d, nodes: d.nodes, byId: byId, children: children, roots: roots, flags: flags,
+             position: position, setSize: setSize,
              languages: Array.from(langTotals.keys()).sort(function (a, b) { return langTotals.get(b) - langTotals.get(a); }),
              facets: facets, haystack: null, match: null, keep: null, filtering: false };
   }
@@ -169,6 +175,7 @@
     var row = el("div", { cls: "row" + (r === activeRow ? " active" : "") + (n.id === state.node ? " selected" : "") +
                           (day.filtering && !day.match[i] ? " context" : ""),
                           id: "row-" + r, role: "treeitem", "aria-level": n.depth + 1,
+                          "aria-posinset": day.position[i], "aria-setsize": day.setSize[i],
                           "aria-selected": n.id === state.node ? "true" : "false",
                           "aria-expanded": open === null ? null : String(open), "data-row": r });
     row.style.top = r * ROW_HEIGHT + "px";
