@@ -27,7 +27,11 @@ def embedded(page: Path) -> dict:
     """The data the page carries, parsed as the browser will parse it."""
     match = DATA_RE.search(page.read_text(encoding="utf-8"))
     assert match, "no data script in the page"
-    return json.loads(match.group(1))
+    data = json.loads(match.group(1))
+    for day in data["days"]:
+        for node in day["nodes"]:
+            node["title"], node["description"] = data["texts"][node["text"]]
+    return data
 
 
 @pytest.fixture
@@ -223,3 +227,39 @@ def test_count_mismatches_catch_a_stale_page(home: Path) -> None:
     path.write_text(json.dumps(changed))
     problems = count_mismatches(home / "public", page)
     assert len(problems) == 1 and problems[0].startswith("2026-11-21")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda nodes: nodes[5].update(parent_id="L0-missing"), "missing parent"),
+        (lambda nodes: nodes[0].update(parent_id=nodes[7]["id"]), "missing parent|not a level above"),
+        (lambda nodes: nodes[1].update(id=nodes[0]["id"]), "appears twice"),
+        (lambda nodes: nodes[2].update(concerning_mean=float("nan")), "non-finite"),
+    ],
+)
+def test_structurally_broken_hierarchy_is_refused(home: Path, change, message: str) -> None:
+    path = home / "public" / "2026-11-20" / "hierarchy.json"
+    hierarchy = json.loads(path.read_text())
+    change(hierarchy["nodes"])
+    path.write_text(json.dumps(hierarchy))
+    with pytest.raises(ExplorerInputError, match=message):
+        build_explorer(home / "public")
+
+
+def test_script_uses_no_html_sinks() -> None:
+    from importlib import resources
+
+    script = (resources.files("clio_dagster.explorer") / "explorer.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script
+
+
+def test_history_is_capped_and_repeated_texts_stored_once(home: Path) -> None:
+    page = build_explorer(home / "public", max_days=2)
+    data = embedded(page)
+    assert data["dates"] == ["2026-11-21", "2026-11-22"]
+    node_records = sum(len(day["nodes"]) for day in data["days"])
+    assert len(data["texts"]) == node_records // 2 + 1  # the same topics both days, plus the new one
+    with pytest.raises(ValueError, match="max_days"):
+        build_explorer(home / "public", max_days=0)

@@ -25,11 +25,14 @@ RATIO_KEYS = ("ratio", "over_representation", "lift", "value")
 EXPLORER_FILE = "explorer.html"
 
 
-def build_explorer(public_dir: Path) -> Path:
-    """Write ``public_dir/explorer.html`` from every ``public_dir/<date>/`` and return its path."""
+def build_explorer(public_dir: Path, *, max_days: int | None = 90) -> Path:
+    """Write ``public_dir/explorer.html`` from the latest ``max_days`` date folders; return its path."""
+    if max_days is not None and max_days < 1:
+        raise ValueError(f"max_days must be at least 1, not {max_days}")
     root = public_root(public_dir)
-    days = [load_day(root, date) for date in public_dates(root)]
-    page = render_page({"dates": [day["date"] for day in days], "days": days})
+    dates = public_dates(root)
+    days = [load_day(root, date) for date in dates[-max_days if max_days else 0 :]]
+    page = render_page({"dates": [day["date"] for day in days], **share_texts(days)})
     target = root / EXPLORER_FILE
     # Write then rename, so a reader never sees half a page and a planted link is replaced, not followed.
     fd, temp_name = tempfile.mkstemp(prefix=".explorer-", suffix=".html", dir=root)
@@ -67,12 +70,13 @@ def load_day(root: Path, date: str) -> dict:
         raise ExplorerInputError(
             f"{root / path} does not match the public hierarchy schema: {error}"
         ) from error
+    check_structure(hierarchy, root / path)
     node_ids = {node.id for node in hierarchy.nodes}
     nodes = []
     for node in hierarchy.nodes:
         record = node.model_dump(exclude_none=True)
-        record["share"] = rounded(node.share)
-        record["concerning_mean"] = rounded(node.concerning_mean)
+        record["share"] = round(node.share, 4)
+        record["concerning_mean"] = round(node.concerning_mean, 4)
         record["languages"] = clean_shares(node.languages)
         if node.previous_share is not None:
             record["previous_share"] = rounded(node.previous_share)
@@ -96,6 +100,41 @@ def load_day(root: Path, date: str) -> dict:
     return day
 
 
+def check_structure(hierarchy: PublicHierarchy, path: Path) -> None:
+    """Refuse a hierarchy the page cannot draw: duplicate ids, dangling parents, depth jumps, NaNs.
+
+    Depth falling by exactly one from child to parent also rules out cycles.
+    """
+    depth_of: dict[str, int] = {}
+    for node in hierarchy.nodes:
+        if node.id in depth_of:
+            raise ExplorerInputError(f"{path}: node id {node.id!r} appears twice")
+        depth_of[node.id] = node.depth
+    for node in hierarchy.nodes:
+        if node.parent_id is None:
+            if node.depth != 0:
+                raise ExplorerInputError(f"{path}: node {node.id!r} has no parent but depth {node.depth}")
+        elif depth_of.get(node.parent_id) != node.depth - 1:
+            raise ExplorerInputError(
+                f"{path}: node {node.id!r} has a missing parent or one not a level above"
+            )
+        if not math.isfinite(node.concerning_mean):
+            raise ExplorerInputError(f"{path}: node {node.id!r} has a non-finite concerning_mean")
+
+
+def share_texts(days: list[dict]) -> dict:
+    """Days with each node's (title, description) replaced by an index into one shared table.
+
+    A stable taxonomy repeats the same texts every day; storing them once keeps a long history small.
+    """
+    table: dict[tuple[str, str], int] = {}
+    for day in days:
+        for node in day["nodes"]:
+            key = (node.pop("title"), node.pop("description"))
+            node["text"] = table.setdefault(key, len(table))
+    return {"texts": [list(key) for key in table], "days": days}
+
+
 def optional_json(root: Path, path: Path) -> object | None:
     """A JSON file that may be absent; a present but unreadable or linked one is still refused."""
     full = root / path
@@ -113,8 +152,8 @@ def rounded(value: float | None, digits: int = 4) -> float | None:
 
 def clean_shares(shares: dict[str, float]) -> dict[str, float]:
     """A value → share mapping with finite rounded shares, largest first."""
-    kept = {str(key): rounded(value) for key, value in shares.items()}
-    return dict(sorted(((k, v) for k, v in kept.items() if v is not None), key=lambda kv: -kv[1]))
+    kept = [(key, round(value, 4)) for key, value in shares.items() if math.isfinite(value)]
+    return dict(sorted(kept, key=lambda kv: -kv[1]))
 
 
 def clean_disagreement(report: dict, node_ids: set[str]) -> dict:

@@ -44,6 +44,9 @@
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
   // ---- indexes --------------------------------------------------------------------------------
+  DATA.days.forEach(function (d) {
+    d.nodes.forEach(function (n) { var text = DATA.texts[n.text]; n.title = text[0]; n.description = text[1]; });
+  });
   // Per node id, its share on every date (null where absent) and whether it was emerging there.
   var series = new Map();
   DATA.days.forEach(function (d, di) {

@@ -48,6 +48,8 @@ def explorer_metadata(page: Path, top: int = 10) -> dict[str, object]:
     data = embedded_data(page)
     latest = data["days"][-1]
     nodes = latest["nodes"]
+    for node in nodes:
+        node["title"] = data["texts"][node["text"]][0]
     tops = sorted((n for n in nodes if n["depth"] == 0), key=lambda n: -n["conversation_count"])[:top]
     rows = ["| Topic | Conversations | Share | Previous share | Mean concern |", "|---|---:|---:|---:|---:|"]
     for node in tops:
