@@ -364,6 +364,15 @@
     return box;
   }
 
+  function trendSummary(id) {
+    var s = series.get(id), seen = [];
+    s.share.forEach(function (v, k) { if (v !== null) seen.push(k); });
+    if (seen.length < 2) return "Present on " + DATA.dates[seen[0]] + " only.";
+    var first = seen[0], last = seen[seen.length - 1];
+    return pct(s.share[first]) + " on " + DATA.dates[first] + " → " + pct(s.share[last]) + " on " + DATA.dates[last] +
+      " (present on " + seen.length + " of " + DATA.dates.length + " days).";
+  }
+
   // ---- detail panel --------------------------------------------------------------------------
   function bars(shares, ratios, limit) {
     var list = el("ul", { cls: "bars" });
@@ -403,6 +412,7 @@
     box.appendChild(facts);
     box.appendChild(el("h4", { text: "Trend over " + DATA.dates.length + " day" + (DATA.dates.length > 1 ? "s" : "") }));
     box.appendChild(sparkline(n.id, 260, 64, true));
+    box.appendChild(el("p", { cls: "muted", text: trendSummary(n.id) }));
     box.appendChild(el("p", { cls: "legend muted" }, el("span", { cls: "key-now", "aria-hidden": "true" }), " this day ",
                                                      el("span", { cls: "key-new", "aria-hidden": "true" }), " emerging"));
     var flag = day.flags.get(n.id);
