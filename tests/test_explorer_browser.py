@@ -159,6 +159,25 @@ def test_drill_down_by_click_and_keyboard(site, visit) -> None:
     assert v.errors == []
 
 
+def test_keyboard_reaches_the_tree_with_visible_focus(site, visit) -> None:
+    page_path, _ = site
+    v = visit(page_path)
+    v.page.focus("#reset")
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.id") == "tree"
+    assert v.page.locator("#tree").evaluate("t => getComputedStyle(t).outlineStyle") == "solid"
+    v.page.keyboard.press("ArrowDown")
+    active = v.page.locator("#tree").get_attribute("aria-activedescendant")
+    row = v.page.locator(f"#{active}")
+    assert row.get_attribute("role") == "treeitem" and row.get_attribute("aria-selected") == "true"
+    assert row.evaluate("r => getComputedStyle(r).boxShadow") != "none"
+    assert v.detail_title() == v.rows()[1]
+    v.page.keyboard.press("Enter")
+    assert row.get_attribute("aria-expanded") == "true"
+    v.page.keyboard.press("End")
+    assert v.detail_title() == v.rows()[-1]
+
+
 def test_search_filters_tree_and_map(site, visit) -> None:
     page_path, hierarchies = site
     v = visit(page_path)

@@ -263,3 +263,31 @@ def test_history_is_capped_and_repeated_texts_stored_once(home: Path) -> None:
     assert len(data["texts"]) == node_records // 2 + 1  # the same topics both days, plus the new one
     with pytest.raises(ValueError, match="max_days"):
         build_explorer(home / "public", max_days=0)
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_colours_meet_wcag_aa() -> None:
+    from importlib import resources
+
+    css = (resources.files("clio_dagster.explorer") / "explorer.css").read_text()
+    colour = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [
+        ("ink", "bg"), ("ink", "panel"), ("muted", "panel"), ("muted", "bg"), ("accent", "panel"),
+        ("accent", "accent-bg"), ("low-ink", "low-bg"), ("mid-ink", "mid-bg"), ("high-ink", "high-bg"),
+    ]  # fmt: skip
+    for text, background in pairs:
+        assert contrast(colour[text], colour[background]) >= 4.5, (text, background)
+    for badge in ("new", "fp", "fn"):  # white badge text
+        assert contrast("#ffffff", colour[badge]) >= 4.5, badge
+    assert contrast(colour["focus"], colour["panel"]) >= 3.0  # focus rings are non-text: 3:1
