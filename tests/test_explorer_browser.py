@@ -262,8 +262,11 @@ def test_deep_link_restores_the_view(site, visit) -> None:
 
 def test_screenshot_artifact(site, visit) -> None:
     page_path, hierarchies = site
-    node = next(n for n in hierarchies[LAST_DAY]["nodes"] if n["depth"] == 1 and n["is_leaf"] is False)
+    # A node deep enough in the tree that the deep link has to scroll to reveal it.
+    node = [n for n in hierarchies[LAST_DAY]["nodes"] if n["depth"] == 2][-1]
     v = visit(page_path, "#" + urlencode({"n": node["id"], "o": "1"}))
+    tree, row = v.page.locator("#tree").bounding_box(), v.page.locator("#tree .row.selected").bounding_box()
+    assert tree["y"] <= row["y"] and row["y"] + row["height"] <= tree["y"] + tree["height"]
     ARTIFACTS.mkdir(exist_ok=True)
     v.page.screenshot(path=str(ARTIFACTS / "explorer.png"))
     assert (ARTIFACTS / "explorer.png").stat().st_size > 10_000

@@ -63,7 +63,7 @@ def test_embedded_counts_equal_hierarchy_json(home: Path) -> None:
 
 def test_page_is_self_contained(home: Path) -> None:
     page = build_explorer(home / "public").read_text(encoding="utf-8")
-    assert "default-src 'none'" in page
+    assert "default-src 'none'" in page and "unsafe-inline" not in page
     assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet|@import|url\(", page)
     # The only absolute URL is the SVG namespace, which is an identifier, never fetched.
     assert set(re.findall(r"https?://[^\s\"')]+", page)) == {"http://www.w3.org/2000/svg"}

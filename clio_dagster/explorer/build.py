@@ -6,6 +6,8 @@ file (an id, a sample) never reaches the page; the page itself makes no request 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import os
@@ -224,5 +226,14 @@ def render_page(data: dict) -> str:
     # Escaping "<" keeps any title from closing the script element; JSON.parse restores it.
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    page = template.replace("/*CLIO_CSS*/", css, 1).replace("/*CLIO_JS*/", script, 1)
+    # The policy names the exact script and style by hash: nothing else on the page could run or style it.
+    page = template.replace("/*CLIO_SCRIPT_HASH*/", csp_hash(script), 1).replace(
+        "/*CLIO_STYLE_HASH*/", csp_hash(css), 1
+    )
+    page = page.replace("/*CLIO_CSS*/", css, 1).replace("/*CLIO_JS*/", script, 1)
     return page.replace("/*CLIO_DATA*/", payload, 1)
+
+
+def csp_hash(source: str) -> str:
+    """A Content-Security-Policy source expression for one inline element's exact text."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")

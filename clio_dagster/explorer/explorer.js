@@ -196,11 +196,13 @@
     return row;
   }
 
-  function setActive(r, select) {
+  function setActive(r, select, center) {
     if (!rows.length) { drawTree(); return; }
     activeRow = Math.max(0, Math.min(rows.length - 1, r));
     var tree = $("tree"), top = activeRow * ROW_HEIGHT;
-    if (top < tree.scrollTop) tree.scrollTop = top;
+    // A revealed node (deep link, map click) is centred; arrow keys scroll no more than needed.
+    if (center) tree.scrollTop = Math.max(0, top - (tree.clientHeight - ROW_HEIGHT) / 2);
+    else if (top < tree.scrollTop) tree.scrollTop = top;
     else if (top + ROW_HEIGHT > tree.scrollTop + tree.clientHeight) tree.scrollTop = top + ROW_HEIGHT - tree.clientHeight;
     if (select) selectNode(day.nodes[rows[activeRow]].id, false);
     else drawTree();
@@ -254,7 +256,7 @@
         expanded.add(day.nodes[p].id); collapsed.delete(day.nodes[p].id);
       }
       flatten();
-      if (rowOf.has(state.node)) setActive(rowOf.get(state.node), false);
+      if (rowOf.has(state.node)) setActive(rowOf.get(state.node), false, true);
     }
     if (state.node && rowOf.has(state.node)) activeRow = rowOf.get(state.node);
     drawTree(); drawMap(); drawDetail(); writeHash();
@@ -308,7 +310,7 @@
     squarify(items, 0, 0, W, H, []).forEach(function (cell) {
       var style = "left:" + cell.x + "px;top:" + cell.y + "px;width:" + Math.max(0, cell.w - 2) + "px;height:" + Math.max(0, cell.h - 2) + "px";
       if (cell.it.k < 0) {
-        var more = el("div", { cls: "cell more", text: num(cell.it.more) + " smaller topics" }); more.setAttribute("style", style);
+        var more = el("div", { cls: "cell more", text: num(cell.it.more) + " smaller topics" }); more.style.cssText = style;
         box.appendChild(more); return;
       }
       var n = day.nodes[cell.it.k], flag = state.overlay && day.flags.get(n.id);
@@ -317,7 +319,7 @@
              (day.filtering && !day.keep[cell.it.k] ? " dim" : "") + (flag ? " flag-" + flag.kind.toLowerCase() : ""),
         title: n.title + " — " + num(n.conversation_count) + " conversations",
         "aria-label": n.title + ", " + num(n.conversation_count) + " conversations" + (day.children.has(cell.it.k) ? ", has subtopics" : "") });
-      b.setAttribute("style", style);
+      b.style.cssText = style; // CSSOM, which the page's style-src hash allows, unlike a style attribute
       if (cell.w > 40 && cell.h > 22) {
         b.appendChild(el("span", { cls: "cell-title", text: n.title }));
         b.appendChild(el("span", { cls: "cell-count", text: num(n.conversation_count) + (n.emerging ? " · new" : "") + (flag ? " · " + flag.kind : "") }));
@@ -534,6 +536,7 @@
   $("min-share").addEventListener("change", function () { state.minShare = this.value; refilter(); });
   $("overlay").addEventListener("change", function () { state.overlay = this.checked; drawTree(); drawMap(); drawDetail(); writeHash(); });
   $("date").addEventListener("change", function () { var next = Object.assign({}, state, { date: this.value }); load(next); });
+  $("controls").addEventListener("submit", function (event) { event.preventDefault(); });
   $("reset").addEventListener("click", function () { expanded.clear(); history.replaceState(null, "", "#"); load(readHash()); });
   $("tree").addEventListener("scroll", scheduleTree, { passive: true });
   $("tree").addEventListener("keydown", onTreeKey);
