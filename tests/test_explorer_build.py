@@ -135,6 +135,14 @@ def test_refuses_optional_report_symlinked_into_restricted(home: Path) -> None:
         build_explorer(home / "public")
 
 
+def test_refuses_hierarchy_hard_linked_to_restricted(home: Path) -> None:
+    public_file = home / "public" / "2026-11-20" / "hierarchy.json"
+    public_file.unlink()
+    os.link(home / "restricted" / "2026-11-20" / "hierarchy.json", public_file)
+    with pytest.raises(ExplorerInputError, match="hard links"):
+        build_explorer(home / "public")
+
+
 def test_refuses_a_restricted_or_linked_root(home: Path) -> None:
     with pytest.raises(ExplorerInputError, match="restricted"):
         build_explorer(home / "restricted")

@@ -38,10 +38,14 @@ def build_explorer(public_dir: Path, *, max_days: int | None = 90) -> Path:
     target = root / EXPLORER_FILE
     # Write then rename, so a reader never sees half a page and a planted link is replaced, not followed.
     fd, temp_name = tempfile.mkstemp(prefix=".explorer-", suffix=".html", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.chmod(temp_name, 0o644)
-    os.replace(temp_name, target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(page)
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
     return target
 
 

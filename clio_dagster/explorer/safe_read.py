@@ -55,8 +55,14 @@ def read_json(root: Path, path: Path) -> object:
     except OSError as error:
         raise ExplorerInputError(f"cannot open {checked}: {error.strerror}") from error
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise ExplorerInputError(f"{checked} is not a regular file")
+        # A second name for the file could be a restricted path: the pipeline writes public files fresh.
+        if info.st_nlink > 1:
+            raise ExplorerInputError(
+                f"{checked} has {info.st_nlink} hard links; copy the public file instead"
+            )
         raw = handle.read()
     try:
         return json.loads(raw)
