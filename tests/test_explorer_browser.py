@@ -225,6 +225,20 @@ def test_concern_and_facet_filters(site, visit) -> None:
     assert f"({expected:,} of" in v.match_count()
 
 
+def test_facet_control_is_hidden_without_custom_facets(tmp_path: Path, visit) -> None:
+    hierarchies = support.make_public_days(tmp_path / "public", days=1, hostile=False, reports=False)
+    for day, hierarchy in hierarchies.items():
+        for node in hierarchy["nodes"]:
+            del node["custom"]
+        (tmp_path / "public" / day / "hierarchy.json").write_text(json.dumps(hierarchy))
+    v = visit(build_explorer(tmp_path / "public"))
+    assert not v.page.locator("#facet-label").is_visible()
+    assert v.page.locator("#language").is_visible()
+    v.page.locator("#overlay").check()
+    assert "No classifier-disagreement report" in v.page.locator("#disagreement").inner_text()
+    assert v.errors == []
+
+
 def test_date_switch_changes_the_map(site, visit) -> None:
     page_path, hierarchies = site
     v = visit(page_path)
