@@ -10,15 +10,26 @@ from dagster import (
     load_assets_from_modules,
 )
 
-from clio_dagster.assets import audit, clusters, embeddings, facets, hierarchy, ingest, naming, publish
+from clio_dagster.assets import (
+    audit,
+    clusters,
+    embeddings,
+    explorer,
+    facets,
+    hierarchy,
+    ingest,
+    naming,
+    publish,
+)
 from clio_dagster.assets.partitions import DAILY
+from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager
 
-ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish]
+ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
 
 daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
 
@@ -35,7 +46,7 @@ def build_resources() -> dict[str, object]:
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
-    asset_checks=load_asset_checks_from_modules([privacy_checks]),
+    asset_checks=load_asset_checks_from_modules([privacy_checks, explorer_checks]),
     jobs=[daily_job],
     resources=build_resources(),
 )

@@ -44,6 +44,12 @@ def failure_reason(result: ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
+            while (
+                error is not None
+                and error.cause is not None
+                and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
+            ):
+                error = error.cause  # the user's exception, not Dagster's wrapper
             message = (error.message if error else "step failed").strip().splitlines()[0]
             return f"{event.step_key}: {message}"
     return "run failed"

@@ -1,7 +1,5 @@
 """Every text that may become public is PII-scanned and audited; failures are regenerated or withheld."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, MetadataValue, asset
 
 from clio_dagster.assets.partitions import DAILY

@@ -1,7 +1,5 @@
 """Base clusters: spherical k-means (FAISS) over the request embeddings (DESIGN §1.3)."""
 
-from __future__ import annotations
-
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset

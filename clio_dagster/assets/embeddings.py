@@ -1,7 +1,5 @@
 """Embeddings of the request facet (never of the raw text), rows aligned with ``facets``."""
 
-from __future__ import annotations
-
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset

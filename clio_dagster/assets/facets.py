@@ -1,7 +1,5 @@
 """Privacy-preserving facets of every conversation (DESIGN §1.1)."""
 
-from __future__ import annotations
-
 import polars as pl
 from dagster import AssetExecutionContext, asset
 

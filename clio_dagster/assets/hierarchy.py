@@ -1,7 +1,5 @@
 """The multi-level hierarchy over named clusters, and each conversation's path in it (DESIGN §1.5)."""
 
-from __future__ import annotations
-
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset

@@ -1,7 +1,5 @@
 """Names for the base clusters that pass the privacy thresholds (DESIGN §1.4, §4.2)."""
 
-from __future__ import annotations
-
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset

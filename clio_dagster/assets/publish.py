@@ -1,7 +1,5 @@
 """The audited public hierarchy (checked, restricted until it passes) and its publication."""
 
-from __future__ import annotations
-
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 

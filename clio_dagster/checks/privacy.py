@@ -1,7 +1,5 @@
 """Blocking privacy checks on the candidate public hierarchy: a failure stops publication (DESIGN §4.6)."""
 
-from __future__ import annotations
-
 import re
 
 import polars as pl

@@ -1,7 +1,5 @@
 """The embedding resource: the bundled offline model by default (DESIGN §3 ``CLIO_EMBEDDER``)."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 
 from clio_dagster.config import Settings

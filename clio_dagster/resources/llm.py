@@ -1,7 +1,5 @@
 """The LLM resource: which backend runs the facet, naming, hierarchy and audit steps."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 
 from clio_dagster.config import Settings

@@ -1,7 +1,5 @@
 """The settings resource: DESIGN §3 environment variables, with per-run overrides from Dagster config."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 
 from clio_dagster.config import Settings

@@ -1,7 +1,5 @@
 """Restricted-zone storage of every intermediate asset: one owner-only file per asset and partition."""
 
-from __future__ import annotations
-
 import io
 import json
 import typing
