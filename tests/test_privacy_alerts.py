@@ -173,7 +173,10 @@ def _assert_no_private_data(bodies: list[dict]) -> None:
 def test_failure_sensor_alerts_on_blocking_check(receiver: Receiver) -> None:
     instance = DagsterInstance.ephemeral()
     result = materialize(
-        [published, pii_scan, quarantine_rate], instance=instance, partition_key=PARTITION, raise_on_error=False
+        [published, pii_scan, quarantine_rate],
+        instance=instance,
+        partition_key=PARTITION,
+        raise_on_error=False,
     )
     assert not result.success  # the blocking ERROR check failed the run
     context = build_run_status_sensor_context(
