@@ -11,6 +11,7 @@ from clio_dagster.core.privacy.dp import (
     NodeCounts,
     bound_contributions,
     error_bound,
+    node_counts,
     plan_release,
     release_counts,
 )
@@ -104,3 +105,17 @@ def test_contribution_bound_is_deterministic_and_order_free() -> None:
     assert kept.group_by("user_id").len().sort("user_id").rows() == [("heavy", 3), ("light", 2)]
     shuffled = bound_contributions(rows.sample(fraction=1.0, shuffle=True, seed=1), 3, key=b"k")
     assert sorted(kept["conversation_id"]) == sorted(shuffled["conversation_id"])
+
+
+def test_node_counts_from_assignments() -> None:
+    rows = pl.DataFrame(
+        {
+            "conversation_id": ["a", "b", "c", "d"],
+            "user_id": ["u1", "u1", "u2", "u3"],
+            "node_path": [["t0", "l0"], ["t0", "l1"], ["t0", "l1"], None],  # d was suppressed
+        }
+    )
+    counts, depths, parents = node_counts(rows)
+    assert counts == {"t0": NodeCounts(3, 2), "l0": NodeCounts(1, 1), "l1": NodeCounts(2, 2)}
+    assert depths == {"t0": 0, "l0": 1, "l1": 1}
+    assert parents == {"t0": None, "l0": "t0", "l1": "t0"}

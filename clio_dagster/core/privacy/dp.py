@@ -28,6 +28,7 @@ up to floating-point resolution of the uniform.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -89,6 +90,33 @@ def bound_contributions(rows: pl.DataFrame, max_per_user: int, *, key: bytes = b
     )
 
 
+def node_counts(
+    rows: pl.DataFrame,
+) -> tuple[dict[str, NodeCounts], dict[str, int], dict[str, str | None]]:
+    """Counts, depths and parents of every node from rows of (conversation_id, user_id,
+    node_path) — the bounded assignments joined with user ids; null paths are skipped."""
+    exploded = (
+        rows.filter(pl.col("node_path").is_not_null())
+        .with_columns(depth=pl.int_ranges(pl.col("node_path").list.len()))
+        .explode("node_path", "depth")
+    )
+    grouped = exploded.group_by("node_path").agg(
+        pl.col("conversation_id").n_unique().alias("conversations"),
+        pl.col("user_id").n_unique().alias("users"),
+        pl.col("depth").first(),
+    )
+    counts = {
+        r["node_path"]: NodeCounts(r["conversations"], r["users"]) for r in grouped.iter_rows(named=True)
+    }
+    depths = {r["node_path"]: r["depth"] for r in grouped.iter_rows(named=True)}
+    parents: dict[str, str | None] = {}
+    for path in rows["node_path"].drop_nulls().unique().to_list():
+        for depth, node in enumerate(path):
+            parents[node] = path[depth - 1] if depth else None
+    return counts, depths, parents
+
+
+@functools.lru_cache(maxsize=64)  # the threshold search takes seconds; plans are pure
 def plan_release(config: DPConfig, *, levels: int, min_unique_users: int, min_conversations: int) -> DPPlan:
     """Scale and thresholds so that the whole release of one partition is (epsilon, delta)-DP."""
     dp = _opendp()

@@ -14,7 +14,6 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from clio_dagster.core.privacy.pii import NAME_PARTICLES
 
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "BR", "IN", "CA", "AU", "IL")
 _FLAGS = re.DOTALL | re.MULTILINE
 
 _EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])"
