@@ -20,6 +20,8 @@ from dagster import (
     materialize,
 )
 
+from clio_dagster.checks.privacy_results import check_result
+from clio_dagster.core.privacy.checks import Violation
 from clio_dagster.sensors.alerts import Alert, AlertDeliveryError, make_alert_sensors, send_alert
 
 PARTITION = "2026-11-27"
@@ -144,7 +146,12 @@ def published() -> int:
 
 @asset_check(asset=published, blocking=True, partitions_def=DAILY)
 def pii_scan() -> AssetCheckResult:
-    return AssetCheckResult(passed=False, description="node n3: EMAIL_ADDRESS in description")
+    return check_result([Violation("pii", "EMAIL_ADDRESS in description", "n3")])
+
+
+@asset(partitions_def=DAILY, deps=[published])
+def public_files() -> int:
+    return 1
 
 
 @asset_check(asset=published, partitions_def=DAILY)
@@ -188,7 +195,7 @@ def test_failure_sensor_alerts_on_blocking_check(receiver: Receiver) -> None:
     _sensors(receiver.url)["clio_run_failure_alert"](context)
     by_check = {body["check"]: body for body in receiver.bodies}
     assert set(by_check) == {"pii_scan", "run_failure"}  # the WARN check is not paged here
-    assert by_check["pii_scan"]["reason"] == "node n3: EMAIL_ADDRESS in description"
+    assert by_check["pii_scan"]["reason"] == "n3: EMAIL_ADDRESS in description"
     assert by_check["pii_scan"]["partition"] == PARTITION
     assert by_check["pii_scan"]["run_url"] == f"{UI}/runs/{result.run_id}"
     assert by_check["run_failure"]["severity"] == "critical"
@@ -244,3 +251,15 @@ def test_success_sensor_alerts_on_failed_warn_checks(receiver: Receiver) -> None
     assert details["check"] == "facet_failure_rate" and details["partition"] == PARTITION
     assert body["payload"]["severity"] == "warning"
     assert details["run_url"] == f"{UI}/runs/{result.run_id}"
+
+
+def test_check_result_from_violations() -> None:
+    assert check_result([]).passed
+    many = [Violation("thresholds", "2 distinct users < min_unique_users 25", f"n{i}") for i in range(12)]
+    result = check_result(many)
+    assert not result.passed and result.severity == AssetCheckSeverity.ERROR
+    assert result.description.startswith("n0: 2 distinct users") and result.description.endswith("(+2 more)")
+    warn = check_result(
+        [Violation("quarantine_rate", "6.0% input records quarantined", severity="WARN")], warn=True
+    )
+    assert warn.severity == AssetCheckSeverity.WARN and warn.description == "6.0% input records quarantined"
