@@ -194,7 +194,8 @@ def test_failure_sensor_alerts_on_blocking_check(receiver: Receiver) -> None:
     ).for_run_failure()
     _sensors(receiver.url)["clio_run_failure_alert"](context)
     by_check = {body["check"]: body for body in receiver.bodies}
-    assert set(by_check) == {"pii_scan", "run_failure"}  # the WARN check is not paged here
+    assert set(by_check) == {"pii_scan", "quarantine_rate", "run_failure"}
+    assert by_check["quarantine_rate"]["severity"] == "warning"
     assert by_check["pii_scan"]["reason"] == "n3: EMAIL_ADDRESS in description"
     assert by_check["pii_scan"]["partition"] == PARTITION
     assert by_check["pii_scan"]["run_url"] == f"{UI}/runs/{result.run_id}"

@@ -234,13 +234,9 @@ def make_alert_sensors(
         run = context.dagster_run
         partition = run.tags.get("dagster/partition")
         link = run_url(ui_base_url, run.run_id)
+        # WARN failures ride along: the success sensor never sees a failed run
         checks = failed_check_alerts(
-            context.instance,
-            run.run_id,
-            job=run.job_name,
-            partition=partition,
-            url=link,
-            severities=("ERROR",),
+            context.instance, run.run_id, job=run.job_name, partition=partition, url=link
         )
         run_alert = Alert(
             check="run_failure",
