@@ -53,6 +53,8 @@ TITLES = [
     "Writing Dungeons & Dragons campaigns",
     "Excel VBA macros for reporting",
     "Linear algebra proofs",
+    "Looking at data dot plots in R",
+    "Work at home jobs",
 ]
 DESCRIPTIONS = [
     "Users ask for help debugging Python scripts, fixing tracebacks and understanding error messages. "
@@ -135,6 +137,19 @@ def test_recall_on_structured_identifiers() -> None:
 def test_urls_carrying_user_data(url: str) -> None:
     (found,) = scan_texts([f"see {url} for details"])
     assert "URL_WITH_USER_DATA" in {f.entity_type for f in found}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write to anna.berg [at] example [dot] se",
+        "my mail is anna.berg at example dot co dot uk",
+        "reach me: j_smith(at)mailbox(dot)org",
+    ],
+)
+def test_obfuscated_emails(text: str) -> None:
+    (found,) = scan_texts([text])
+    assert "EMAIL_ADDRESS" in {f.entity_type for f in found}
 
 
 def test_plain_urls_and_invalid_numbers_are_not_flagged() -> None:

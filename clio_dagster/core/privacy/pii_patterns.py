@@ -17,6 +17,15 @@ from clio_dagster.core.privacy.pii import NAME_PARTICLES
 _FLAGS = re.DOTALL | re.MULTILINE
 
 _EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])"
+# "anna.berg [at] example [dot] se", "anna at example dot se": how injected text dodges filters
+_AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+at\s+)"
+_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)"
+_TLDS = "com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|se|no|dk|fi|ch|at|be|pl|br|in|au|ca|jp|ru|info|me"
+_OBFUSCATED_EMAIL = (
+    rf"(?i:\b[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}(?:{_TLDS})\b)"
+    # with brackets the intent is plain, any ending will do
+    r"|(?i:\b[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w-]+)+\b)"
+)
 
 _PHONE = (
     r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(0\)\s?)?(?:\(\d{1,5}\)[\s.-]?)?"
@@ -118,7 +127,7 @@ class _EmailRecognizer(PatternRecognizer):
     def __init__(self) -> None:
         super().__init__(
             supported_entity="EMAIL_ADDRESS",
-            patterns=[Pattern("email", _EMAIL, 0.9)],
+            patterns=[Pattern("email", _EMAIL, 0.9), Pattern("email_obfuscated", _OBFUSCATED_EMAIL, 0.7)],
             global_regex_flags=_FLAGS,
             name="ClioEmailRecognizer",
         )
