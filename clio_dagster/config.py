@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     dp_epsilon: float | None = Field(default=None, gt=0)
     retention_days: int = Field(default=30, ge=1)
     alert_webhook_url: str | None = None
+    alert_format: Literal["json", "slack", "pagerduty"] = "json"
+    alert_routing_key: str | None = None  # PagerDuty Events v2 integration key
     dagster_ui_url: str = "http://127.0.0.1:3000"
 
     seed: int = 0

@@ -1,0 +1,83 @@
+"""Verbatim-leak detection: no run of ``n_words`` consecutive words of a raw conversation may
+appear in a public text.
+
+The public side (titles, descriptions, report lines) is small, so its word n-grams go into a
+hash set; the raw side (up to millions of conversations) is streamed once. Only raw words that
+occur somewhere in the public vocabulary can be part of a leak, so each raw text is cut into
+maximal runs of such words and only runs of at least ``n_words`` are shingled: most raw text is
+skipped after one set lookup per word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class VerbatimLeak:
+    """A public text that shares a run of ``n_words`` words with a raw conversation.
+
+    Holds positions only, never the words, so it can travel to logs and alerts.
+    """
+
+    public_index: int  # index into the public texts
+    raw_index: int  # position of the raw text in the stream
+    public_word_offset: int  # where the shared run starts in the public text (in words)
+    n_words: int
+
+
+def normalise_words(text: str) -> list[str]:
+    """Case- and punctuation-insensitive words: NFKC, casefold, runs of letters/digits."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def find_verbatim_runs(
+    public_texts: Sequence[str], raw_texts: Iterable[str], n_words: int = 8
+) -> list[VerbatimLeak]:
+    """Every (public text, raw text) pair sharing ``n_words`` consecutive words, one leak per pair.
+
+    ``raw_texts`` is consumed once, lazily, so a generator over a large table works.
+    """
+    if n_words < 1:
+        raise ValueError(f"n_words must be >= 1, got {n_words}")
+    shingles: dict[tuple[str, ...], list[tuple[int, int]]] = {}
+    vocabulary: set[str] = set()
+    for p_index, text in enumerate(public_texts):
+        words = normalise_words(text)
+        vocabulary.update(words)
+        for start in range(len(words) - n_words + 1):
+            shingles.setdefault(tuple(words[start : start + n_words]), []).append((p_index, start))
+    if not shingles:
+        # no public text is n_words long, so nothing can leak: skip reading the raw side
+        return []
+
+    leaks: list[VerbatimLeak] = []
+    for r_index, raw in enumerate(raw_texts):
+        seen: set[int] = set()
+        for run in _runs_within(normalise_words(raw), vocabulary, n_words):
+            for start in range(len(run) - n_words + 1):
+                hits = shingles.get(tuple(run[start : start + n_words]))
+                for p_index, offset in hits or ():
+                    if p_index not in seen:
+                        seen.add(p_index)
+                        leaks.append(VerbatimLeak(p_index, r_index, offset, n_words))
+    return leaks
+
+
+def _runs_within(words: list[str], vocabulary: set[str], min_length: int) -> Iterable[list[str]]:
+    """Maximal runs of consecutive words that all belong to ``vocabulary``, of >= min_length."""
+    run: list[str] = []
+    for word in words:
+        if word in vocabulary:
+            run.append(word)
+            continue
+        if len(run) >= min_length:
+            yield run
+        run = []
+    if len(run) >= min_length:
+        yield run
