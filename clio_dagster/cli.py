@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clio_dagster.config import Settings
+
+# Partitioned asset checks are a preview feature of Dagster 1.13; we rely on them knowingly.
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)

@@ -65,13 +65,9 @@ def run_partition(date: str, instance: DagsterInstance) -> PartitionOutcome:
     )
     if not result.success:
         return PartitionOutcome(date, False, failure_reason(result), result.run_id)
-    materializations = {
-        m.asset_key.to_user_string(): dict(m.metadata)
-        for m in result.asset_materializations_for_node("public_hierarchy")
-    }
-    return PartitionOutcome(
-        date, True, run_id=result.run_id, metadata=materializations.get("public_hierarchy", {})
-    )
+    published = result.asset_materializations_for_node("public_hierarchy")
+    metadata = {k: v.value for k, v in published[0].metadata.items()} if published else {}
+    return PartitionOutcome(date, True, run_id=result.run_id, metadata=metadata)
 
 
 def public_outputs(settings: Settings) -> list[Path]:

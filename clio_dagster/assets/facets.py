@@ -1,28 +1,45 @@
 """Privacy-preserving facets of every conversation (DESIGN §1.1)."""
 
+import io
+
 import polars as pl
-from dagster import AssetExecutionContext, asset
+from dagster import AssetCheckSpec, AssetExecutionContext, Output, asset
 
 from clio_dagster.assets.partitions import DAILY
+from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.facets import extract_facets
+from clio_dagster.core.files import write_restricted_bytes
 from clio_dagster.core.interfaces import FacetSpec
+from clio_dagster.core.privacy.checks import check_facet_failure_rate
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis")
+@asset(
+    partitions_def=DAILY,
+    kinds={"polars"},
+    group_name="analysis",
+    check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets")],
+)
 def facets(
     context: AssetExecutionContext, conversations: pl.DataFrame, settings: ClioSettings, llm: LLMResource
-) -> pl.DataFrame:
+):
+    """One row per conversation; per-item LLM failures go to ``facet_failures.parquet``."""
     cfg = settings.get()
     spec = FacetSpec(custom=tuple(cfg.custom_facets), min_unique_users=cfg.min_unique_users)
     result = extract_facets(conversations, extractor=llm.backends(cfg).facets, spec=spec)
-    context.add_output_metadata(
-        {
+    buffer = io.BytesIO()
+    result.failures.write_parquet(buffer)
+    write_restricted_bytes(
+        cfg.restricted_partition(context.partition_key) / "facet_failures.parquet", buffer.getvalue()
+    )
+    yield check_result(check_facet_failure_rate(result.failures.height, conversations.height), warn=True)
+    yield Output(
+        result.facets,
+        metadata={
             "conversations": result.facets.height,
             "failures": result.failures.height,
             "languages": result.facets["language"].n_unique(),
             **result.stats,
-        }
+        },
     )
-    return result.facets

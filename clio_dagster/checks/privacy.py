@@ -1,36 +1,70 @@
-"""Blocking privacy checks on the candidate public hierarchy: a failure stops publication (DESIGN §4.6)."""
+"""Privacy checks on the candidate public hierarchy (DESIGN §4.6).
 
-import re
+Each is blocking: one failure stops ``public_hierarchy`` for that day and fails the run, which
+pages on-call. The WARN checks on input quality live with their assets (ingest, facets).
+"""
+
+from itertools import chain
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
+from dagster import AssetCheckResult, AssetIn, asset_check
 
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.assets.publish import audited_hierarchy
+from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.report import render_report
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import PublicHierarchy
 
 
-def _result(violations: list[str], what: str) -> AssetCheckResult:
-    return AssetCheckResult(
-        passed=not violations,
-        severity=AssetCheckSeverity.ERROR,
-        description=f"{len(violations)} {what}" if violations else f"no {what}",
-        metadata={"violations": len(violations), "first": "; ".join(violations[:5])},
-    )
+def _documents(hierarchy: PublicHierarchy) -> dict[str, str]:
+    """Everything that will be written under public/ for this day."""
+    return {"hierarchy.json": hierarchy.model_dump_json(), "report.md": render_report(hierarchy)}
 
 
 @asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
 def thresholds_on_every_node(audited_hierarchy: PublicHierarchy, settings: ClioSettings) -> AssetCheckResult:
     """Every node at every level has enough distinct users and conversations."""
+    from clio_dagster.core.privacy.checks import check_thresholds
+
     cfg = settings.get()
-    violations = [
-        f"{n.id}: {n.unique_users} users, {n.conversation_count} conversations"
-        for n in audited_hierarchy.nodes
-        if n.unique_users < cfg.min_unique_users or n.conversation_count < cfg.min_conversations
-    ]
-    return _result(violations, "nodes below the privacy thresholds")
+    return check_result(
+        check_thresholds(
+            audited_hierarchy, min_unique_users=cfg.min_unique_users, min_conversations=cfg.min_conversations
+        )
+    )
+
+
+@asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
+def no_pii_in_public_text(audited_hierarchy: PublicHierarchy) -> AssetCheckResult:
+    """The PII scanner finds nothing in any public string, the report included."""
+    from clio_dagster.core.privacy.checks import check_pii
+
+    return check_result(check_pii(audited_hierarchy, extra={"report.md": render_report(audited_hierarchy)}))
+
+
+@asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
+def audit_scores_pass(audited_hierarchy: PublicHierarchy) -> AssetCheckResult:
+    """Every text the auditor scored reached the bar (the local backend has no auditor)."""
+    from clio_dagster.core.privacy.checks import check_audit_scores
+
+    return check_result(check_audit_scores(audited_hierarchy))
+
+
+@asset_check(
+    asset=audited_hierarchy,
+    blocking=True,
+    partitions_def=DAILY,
+    additional_ins={"conversations": AssetIn("conversations")},
+)
+def no_verbatim_text(audited_hierarchy: PublicHierarchy, conversations: pl.DataFrame) -> AssetCheckResult:
+    """No run of 8 or more consecutive words of any conversation appears in public text."""
+    from clio_dagster.core.privacy.checks import check_verbatim
+
+    raw = (" ".join(m["content"] for m in messages) for messages in conversations["messages"].to_list())
+    return check_result(
+        check_verbatim(audited_hierarchy, raw, extra={"report.md": render_report(audited_hierarchy)})
+    )
 
 
 @asset_check(
@@ -38,11 +72,7 @@ def thresholds_on_every_node(audited_hierarchy: PublicHierarchy, settings: ClioS
 )
 def no_identifiers(audited_hierarchy: PublicHierarchy, facets: pl.DataFrame) -> AssetCheckResult:
     """No user_id or conversation_id of the partition appears in the public JSON or report."""
-    public_text = audited_hierarchy.model_dump_json() + render_report(audited_hierarchy)
-    # Token-set intersection keeps this linear in the partition size; ids are single tokens.
-    tokens = set(re.findall(r"[\w\-.:@/+=]+", public_text))
-    ids = set(facets["user_id"].to_list()) | set(facets["conversation_id"].to_list())
-    # Short numeric ids would collide with counts in the JSON without revealing anything.
-    ids = {i for i in ids if not (i.isdigit() and len(i) < 8)}
-    violations = sorted(ids & tokens)
-    return _result([f"identifier of length {len(v)}" for v in violations], "identifiers in public text")
+    from clio_dagster.core.privacy.checks import check_no_ids
+
+    ids = chain(facets["conversation_id"].to_list(), facets["user_id"].to_list())
+    return check_result(check_no_ids(_documents(audited_hierarchy), ids))
