@@ -231,3 +231,46 @@ def test_speed_100k_conversations():
     requests = result.facets["request"]
     assert not requests.str.contains("@|example|okafor|lindqvist|\\d").any()
     assert (requests != "").mean() > 0.99
+
+
+def test_benign_multilingual_requests_are_not_concerning():
+    texts = [[text] for _, text in support.LANGUAGE_SAMPLES]
+    scores = run(texts, k=1)["concerning"]
+    assert scores.to_list() == [1] * len(texts)
+
+
+def test_offensive_classifier_matches_the_package():
+    from profanity_check import predict_prob
+
+    from clio_dagster.core.concern import offensive_probability
+
+    texts = ["you are a fucking idiot", "How do I bake bread?", "", "what a stupid shit answer", "Damn!! ok"]
+    ours = offensive_probability(pl.Series(texts))
+    assert ours == pytest.approx(predict_prob(texts), abs=1e-9)
+
+
+def test_chinese_compounds_become_overlapping_pairs():
+    from clio_dagster.core.text_tokens import tokens_of
+
+    assert tokens_of(["机器学习"]) == [["机器", "器学", "学习"]]
+    texts = [["我想学习机器学习"], ["机器学习入门"], ["学习机器学习的方法"]]
+    requests = run(texts, k=3)["request"].to_list()
+    assert all("机器" in r.split() and "学习" in r.split() for r in requests)
+
+
+def test_stage_rejects_missing_or_foreign_rows():
+    frame = support.conversation_frame([["hi"], ["hello"]])
+    good = LocalFacetExtractor().extract(frame, FacetSpec(min_unique_users=1)).facets
+
+    class Dropping:
+        def extract(self, conversations, spec):
+            return FacetResult(facets=good.head(1))
+
+    class Foreign:
+        def extract(self, conversations, spec):
+            return FacetResult(facets=good.with_columns(pl.lit("zz").alias("conversation_id")))
+
+    with pytest.raises(FacetContractError, match="every conversation"):
+        extract_facets(frame, extractor=Dropping(), spec=FacetSpec())
+    with pytest.raises(FacetContractError, match="not in the input"):
+        extract_facets(frame, extractor=Foreign(), spec=FacetSpec())

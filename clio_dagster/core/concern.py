@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES
+from clio_dagster.core.text_tokens import explode_tokens, stop_words
 
 OFFENSIVE_PROBABILITY = 0.5
 _CLASSIFIER_CHARS = 500  # the SVM sees the start of the user's text; cost grows with length
@@ -134,11 +135,13 @@ def concern_scores(user_text: pl.Series, tokens: pl.Series, language: pl.Series)
 
     # Dictionary hits in the conversation's own language or in English.
     words = profanity_words()
-    exploded = frame.select("row", "language", "tokens").explode("tokens").rename({"tokens": "token"})
+    exploded = explode_tokens(frame.select("row", "language", "tokens"))
     own = exploded.join(words, on=["language", "token"], how="semi")
+    # English swear words are common in every language, but an English entry can be a harmless
+    # word elsewhere (Dutch "hoe" = how): skip the conversation language's own stop words.
     english = exploded.filter(
         pl.col("token").is_in(words.filter(pl.col("language") == "en")["token"].implode())
-    )
+    ).join(stop_words(), on=["language", "token"], how="anti")
     hit_rows = pl.concat([own["row"], english["row"]]).unique()
     dictionary_hit = np.zeros(n, dtype=bool)
     dictionary_hit[hit_rows.to_numpy()] = True

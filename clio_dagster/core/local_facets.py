@@ -27,7 +27,7 @@ from clio_dagster.core.concern import concern_scores, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
-from clio_dagster.core.text_tokens import scrub_identifiers, stop_words, word_tokens
+from clio_dagster.core.text_tokens import explode_tokens, scrub_identifiers, stop_words, word_tokens
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
@@ -74,12 +74,9 @@ def k_anonymous_request(
     """The request rendering per row and the size of the k-anonymous vocabulary it was drawn from."""
     n = len(tokens)
     stops = stop_words()
+    frame = pl.DataFrame({"tokens": tokens, "user_id": user_ids, "language": languages}).with_row_index("row")
     long = (
-        pl.DataFrame({"tokens": tokens, "user_id": user_ids, "language": languages})
-        .with_row_index("row")
-        .explode("tokens")
-        .rename({"tokens": "token"})
-        .drop_nulls("token")
+        explode_tokens(frame)
         .join(stops, on=["language", "token"], how="anti", maintain_order="left")
         # a lone Latin/Cyrillic letter carries no topic; a lone Han character often does
         .filter((pl.col("token").str.len_chars() > 1) | pl.col("token").str.contains(r"\p{Han}"))
