@@ -13,7 +13,9 @@ Per conversation, from the user's own messages only (assistant and system text i
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
 - custom facets: see ``custom_facets.py``.
-Everything is vectorised in polars; the only per-text Python loop is language identification.
+The user's messages are first cut to ``spec.max_prompt_tokens`` (4 characters a token), whole
+turns kept; a first message longer than that is cut. Everything is vectorised in polars; the
+only per-text Python loop is language identification (once per distinct text).
 """
 
 from __future__ import annotations
@@ -119,6 +121,14 @@ def task_labels(first_message: pl.Series) -> pl.Series:
     return frame.select(label.alias("task")).to_series()
 
 
+def _within_budget(messages: pl.Expr, budget: int) -> pl.Expr:
+    """The user messages that fit in ``budget`` characters, whole turns kept (always the first)."""
+    length = pl.element().str.len_chars() + 1  # +1 for the joining newline
+    return messages.list.eval(
+        pl.element().filter((length.cum_sum() <= budget) | (pl.int_range(pl.len()) == 0))
+    )
+
+
 class LocalFacetExtractor:
     """``FacetExtractor`` from text statistics: no network, no model download, deterministic."""
 
@@ -139,7 +149,7 @@ class LocalFacetExtractor:
             "user_id",
             user_messages.list.len().cast(pl.Int32).alias("turns"),
             user_messages.list.first().alias("first_message"),
-            user_messages.list.join("\n").str.slice(0, budget).alias("user_text"),
+            _within_budget(user_messages, budget).list.join("\n").str.slice(0, budget).alias("user_text"),
         )
         language = detect_languages(base["user_text"])
         tokens = base.select(
