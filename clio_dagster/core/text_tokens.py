@@ -27,6 +27,8 @@ _NON_CJK = r"[[\p{L}\p{M}]--[\p{Han}\p{Katakana}\p{Hiragana}ー]]"
 _WORD = rf"\p{{Han}}+|[\p{{Katakana}}ー]+|\p{{Hiragana}}+|{_NON_CJK}+(?:['’\-]{_NON_CJK}+)*"
 
 
+CHUNK_ROWS = 100_000  # conversations whose tokens are exploded at once: bounds memory at 1M
+
 # Stop-word lists maintained by spaCy (``spacy.lang.<iso>.stop_words``), loaded lazily.
 STOP_WORD_LANGUAGES = (
     "ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he", "hi", "hr",
