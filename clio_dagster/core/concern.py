@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES
+from clio_dagster.core.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
 
 OFFENSIVE_PROBABILITY = 0.5
 _CLASSIFIER_CHARS = 500  # the SVM sees the start of the user's text; cost grows with length
@@ -123,32 +124,44 @@ def _classifier_vocabulary() -> pl.DataFrame:
     )
 
 
-def concern_scores(user_text: pl.Series, tokens: pl.Series, language: pl.Series) -> pl.Series:
-    """The 1–5 concern score (Int8) per conversation; see the module docstring for the mapping.
-
-    ``tokens`` are the word tokens of ``user_text`` (List[str]); ``language`` its ISO 639-1 code.
-    """
-    n = len(user_text)
-    frame = pl.DataFrame({"text": user_text.fill_null(""), "tokens": tokens, "language": language})
-    frame = frame.with_row_index("row")
-
-    # Dictionary hits in the conversation's own language or in English.
+def _dictionary_hit_rows(chunk: pl.DataFrame) -> pl.Series:
+    """Rows of a (row, text, language) chunk with a profanity-dictionary word in their language or
+    in English."""
     words = profanity_words()
-    exploded = frame.select("row", "language", "tokens").explode("tokens").rename({"tokens": "token"})
+    tokens = chunk.select("row", "language", word_tokens(pl.col("text")).list.unique().alias("tokens"))
+    exploded = explode_tokens(tokens)
     own = exploded.join(words, on=["language", "token"], how="semi")
+    # English swear words are common in every language, but an English entry can be a harmless
+    # word elsewhere (Dutch "hoe" = how): skip the conversation language's own stop words.
     english = exploded.filter(
         pl.col("token").is_in(words.filter(pl.col("language") == "en")["token"].implode())
-    )
-    hit_rows = pl.concat([own["row"], english["row"]]).unique()
+    ).join(stop_words(), on=["language", "token"], how="anti")
+    return pl.concat([own["row"], english["row"]])
+
+
+def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
+    """The 1–5 concern score (Int8) per conversation of ``user_text`` in ``language`` (ISO 639-1);
+    see the module docstring for the mapping."""
+    n = len(user_text)
+    frame = pl.DataFrame({"text": user_text.fill_null(""), "language": language}).with_row_index("row")
+    chunks = [frame.slice(start, CHUNK_ROWS) for start in range(0, max(n, 1), CHUNK_ROWS)]
+
     dictionary_hit = np.zeros(n, dtype=bool)
-    dictionary_hit[hit_rows.to_numpy()] = True
+    for chunk in chunks:
+        dictionary_hit[_dictionary_hit_rows(chunk).to_numpy()] = True
 
     # The classifier is English-only: on other languages it fires on harmless words (0.74 on a
     # Dutch tax question), so it scores English text and the dictionaries cover the rest.
     english = (frame["language"] == "en").fill_null(False).to_numpy()
     probability = np.zeros(n, dtype=np.float64)
-    if english.any():
-        probability[english] = offensive_probability(frame["text"].filter(pl.Series(english)))
+    english_text = frame["text"].filter(pl.Series(english))
+    if len(english_text):
+        probability[english] = np.concatenate(
+            [
+                offensive_probability(english_text.slice(start, CHUNK_ROWS))
+                for start in range(0, len(english_text), CHUNK_ROWS)
+            ]
+        )
     offensive = (probability >= OFFENSIVE_PROBABILITY) | dictionary_hit
 
     text = pl.col("text").str.to_lowercase()

@@ -33,15 +33,15 @@ def extract_facets(conversations: pl.DataFrame, *, extractor: FacetExtractor, sp
         facets = facets.select([pl.col(name).cast(dtype, strict=True) for name, dtype in expected.items()])
     except pl.exceptions.InvalidOperationError as error:
         raise FacetContractError(f"facet columns do not cast to {dict(expected)}: {error}") from error
-    failed = set(result.failures["conversation_id"].to_list()) if result.failures.height else set()
-    covered = set(facets["conversation_id"].to_list()) | failed
-    unknown = covered - set(conversations["conversation_id"].to_list())
-    if unknown:
-        raise FacetContractError(f"facets name {len(unknown)} conversation(s) not in the input")
-    if facets.height + len(failed - set(facets["conversation_id"].to_list())) != conversations.height:
+    ids = conversations["conversation_id"]
+    failed = result.failures["conversation_id"].unique()
+    if (~facets["conversation_id"].is_in(ids.implode())).any() or (~failed.is_in(ids.implode())).any():
+        raise FacetContractError("facets or failures name conversations that are not in the input")
+    answered = pl.concat([facets["conversation_id"], failed]).n_unique()
+    if facets.height != facets["conversation_id"].n_unique() or answered != ids.n_unique():
         raise FacetContractError(
             f"{conversations.height} conversations in, {facets.height} facet rows and "
-            f"{result.failures.height} failures out: every conversation needs exactly one of them"
+            f"{result.failures.height} failures out: every conversation needs one facet row or a failure"
         )
     concerning = facets["concerning"].drop_nulls()
     if concerning.len() and (concerning.min() < 1 or concerning.max() > 5):

@@ -13,7 +13,9 @@ Per conversation, from the user's own messages only (assistant and system text i
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
 - custom facets: see ``custom_facets.py``.
-Everything is vectorised in polars; the only per-text Python loop is language identification.
+The user's messages are first cut to ``spec.max_prompt_tokens`` (4 characters a token), whole
+turns kept; a first message longer than that is cut. Everything is vectorised in polars; the
+only per-text Python loop is language identification (once per distinct text).
 """
 
 from __future__ import annotations
@@ -27,13 +29,19 @@ from clio_dagster.core.concern import concern_scores, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
-from clio_dagster.core.text_tokens import scrub_identifiers, stop_words, word_tokens
+from clio_dagster.core.text_tokens import (
+    CHUNK_ROWS,
+    explode_tokens,
+    scrub_identifiers,
+    stop_words,
+    word_tokens,
+)
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
 UNDETERMINED_LANGUAGE = "und"
 _LANGUAGE_CHARS = 120
-_REQUEST_SOURCE_CHARS = 1500  # enough for the first message and short follow-ups; bounds memory
+_REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
 _CODE_BLOCK = r"(?s)```.*?```"
@@ -68,42 +76,52 @@ def detect_languages(texts: pl.Series) -> pl.Series:
     return codes.alias("language")
 
 
-def k_anonymous_request(
-    tokens: pl.Series, user_ids: pl.Series, languages: pl.Series, min_unique_users: int
-) -> tuple[pl.Series, int]:
-    """The request rendering per row and the size of the k-anonymous vocabulary it was drawn from."""
-    n = len(tokens)
-    stops = stop_words()
-    long = (
-        pl.DataFrame({"tokens": tokens, "user_id": user_ids, "language": languages})
-        .with_row_index("row")
-        .explode("tokens")
-        .rename({"tokens": "token"})
-        .drop_nulls("token")
-        .join(stops, on=["language", "token"], how="anti", maintain_order="left")
+def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
+    """(row, user_hash, token) for each distinct non-stop-word token of each row's text, in order."""
+    frame = chunk.select(
+        "row",
+        # hashes keep the distinct-user count small in memory at 1M conversations
+        pl.col("user_id").hash(11).alias("user_hash"),
+        "language",
+        word_tokens(scrub_identifiers(pl.col("text"))).list.unique(maintain_order=True).alias("tokens"),
+    )
+    return (
+        explode_tokens(frame)
+        .join(stop_words(), on=["language", "token"], how="anti", maintain_order="left")
         # a lone Latin/Cyrillic letter carries no topic; a lone Han character often does
         .filter((pl.col("token").str.len_chars() > 1) | pl.col("token").str.contains(r"\p{Han}"))
-        # hashes keep the distinct-user count small in memory at 1M conversations
-        .with_columns(
-            pl.col("token").hash(7).alias("token_hash"), pl.col("user_id").hash(11).alias("user_hash")
-        )
+        .select("row", "user_hash", "token")
     )
-    vocabulary = (
-        long.select("token_hash", "user_hash")
-        .unique()
-        .group_by("token_hash")
-        .len()
-        .filter(pl.col("len") >= min_unique_users)["token_hash"]
-    )
-    kept = (
-        long.filter(pl.col("token_hash").is_in(vocabulary.implode()))
-        .group_by("row", maintain_order=True)
-        .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
+
+
+def k_anonymous_request(
+    texts: pl.Series, user_ids: pl.Series, languages: pl.Series, min_unique_users: int
+) -> tuple[pl.Series, int]:
+    """The request rendering per row and the size of the k-anonymous vocabulary it was drawn from.
+
+    Two passes over row chunks, so only one chunk's tokens are ever exploded in memory: the first
+    collects distinct (user, token) hash pairs for the whole partition, the second keeps each
+    row's first ``REQUEST_WORDS`` tokens that ``min_unique_users`` users share.
+    """
+    frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
+    chunks = [frame.slice(start, CHUNK_ROWS) for start in range(0, max(frame.height, 1), CHUNK_ROWS)]
+    token_hash = pl.col("token").hash(7).alias("token_hash")
+    pairs = pl.concat(
+        [_content_tokens(chunk).select(token_hash, "user_hash").unique() for chunk in chunks]
+    ).unique()
+    vocabulary = pairs.group_by("token_hash").len().filter(pl.col("len") >= min_unique_users)["token_hash"]
+    del pairs
+    kept = pl.concat(
+        [
+            _content_tokens(chunk)
+            .filter(token_hash.is_in(vocabulary.implode()))
+            .group_by("row", maintain_order=True)
+            .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
+            for chunk in chunks
+        ]
     )
     request = (
-        pl.DataFrame({"row": pl.int_range(n, eager=True, dtype=pl.UInt32)})
-        .join(kept, on="row", how="left", maintain_order="left")["token"]
-        .fill_null("")
+        frame.select("row").join(kept, on="row", how="left", maintain_order="left")["token"].fill_null("")
     )
     return request.alias("request"), len(vocabulary)
 
@@ -120,6 +138,14 @@ def task_labels(first_message: pl.Series) -> pl.Series:
         label = pl.when(text.str.contains(stems_pattern(stems))).then(pl.lit(name)).otherwise(label)
     frame = pl.DataFrame({"t": first_message.fill_null("").str.slice(0, _TASK_CHARS).str.to_lowercase()})
     return frame.select(label.alias("task")).to_series()
+
+
+def _within_budget(messages: pl.Expr, budget: int) -> pl.Expr:
+    """The user messages that fit in ``budget`` characters, whole turns kept (always the first)."""
+    length = pl.element().str.len_chars() + 1  # +1 for the joining newline
+    return messages.list.eval(
+        pl.element().filter((length.cum_sum() <= budget) | (pl.int_range(pl.len()) == 0))
+    )
 
 
 class LocalFacetExtractor:
@@ -142,16 +168,13 @@ class LocalFacetExtractor:
             "user_id",
             user_messages.list.len().cast(pl.Int32).alias("turns"),
             user_messages.list.first().alias("first_message"),
-            user_messages.list.join("\n").str.slice(0, budget).alias("user_text"),
+            _within_budget(user_messages, budget).list.join("\n").str.slice(0, budget).alias("user_text"),
         )
         language = detect_languages(base["user_text"])
-        tokens = base.select(
-            word_tokens(scrub_identifiers(pl.col("user_text").str.slice(0, _REQUEST_SOURCE_CHARS)))
-        ).to_series()
+        request_source = base["user_text"].str.slice(0, _REQUEST_SOURCE_CHARS)
         request, vocabulary_size = k_anonymous_request(
-            tokens, base["user_id"], language, spec.min_unique_users
+            request_source, base["user_id"], language, spec.min_unique_users
         )
-        concern_tokens = base.select(word_tokens(pl.col("user_text"))).to_series()
         facets = pl.DataFrame(
             {
                 "conversation_id": base["conversation_id"],
@@ -160,7 +183,7 @@ class LocalFacetExtractor:
                 "task": task_labels(base["first_message"]),
                 "language": language,
                 "turns": base["turns"],
-                "concerning": concern_scores(base["user_text"], concern_tokens, language),
+                "concerning": concern_scores(base["user_text"], language),
             },
             schema=FACETS_SCHEMA,
         )
