@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -46,6 +50,27 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
         assert getattr(a, name).read_bytes() == getattr(b, name).read_bytes(), name
     assert a.conversations.read_bytes() != c.conversations.read_bytes()
     assert a.counts == b.counts
+
+
+def test_bytes_do_not_depend_on_the_hash_seed(tmp_path):
+    """Set iteration order changes with PYTHONHASHSEED; nothing in the output may depend on it."""
+    script = (
+        "import random, sys; from pathlib import Path; from clio_dagster.sample import generate_sample; "
+        "from clio_dagster.sample.kits import KITS; from clio_dagster.sample.render import PersonalDetails; "
+        "generate_sample(Path(sys.argv[1]), days=1, conversations=400, seed=5, malformed=5); "
+        "d = PersonalDetails(5, random.Random(0)); "
+        "kinds = ('name', 'email', 'phone', 'address'); "
+        "values = [d.value(lang, k) for lang in KITS for k in kinds for _ in range(20)]; "
+        "Path(sys.argv[1], 'details.txt').write_text('\\n'.join(values))"
+    )
+    digests = set()
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(Path(__file__).parents[1])}
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+        files = ("conversations.jsonl", "truth.jsonl", "malformed.jsonl", "details.txt")
+        digests.add(tuple(hashlib.sha256((out / name).read_bytes()).hexdigest() for name in files))
+    assert len(digests) == 1
 
 
 def test_counts_per_day_and_totals(sample):

@@ -52,6 +52,11 @@ class PersonalDetails:
         if lang not in self._fakers:
             fake = Faker(KITS[lang].faker_locale)
             fake.seed_instance(self._seed * 131 + sorted(KITS).index(lang))
+            # Faker's it_IT address provider builds its city list from a set, so its order (and
+            # the sample's bytes) would follow PYTHONHASHSEED; sorting restores determinism.
+            for provider in fake.get_providers():
+                if isinstance(getattr(provider, "cities", None), list):
+                    provider.cities = sorted(provider.cities)
             self._fakers[lang] = fake
         return self._fakers[lang]
 
