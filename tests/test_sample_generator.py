@@ -114,11 +114,14 @@ def test_at_least_30_topics_and_6_languages_with_topic_specific_language_mix(sam
     assert sum(r["language"] == "de" for r in tax) / len(tax) > 1.5 * de_overall
 
 
-def test_users_have_heavy_hitters_and_one_off_accounts(sample):
-    _, _, good, _ = sample
+def test_users_have_heavy_hitters_with_a_usual_topic_and_one_off_accounts(sample):
+    _, _, good, truth = sample
     per_user = collections.Counter(c.user_id for c in good)
-    assert per_user.most_common(1)[0][1] >= 10
+    heaviest, n = per_user.most_common(1)[0]
+    assert n >= 10
     assert sum(n == 1 for n in per_user.values()) > 0.5 * len(per_user)
+    topics = collections.Counter(truth[c.conversation_id]["topic"] for c in good if c.user_id == heaviest)
+    assert topics.most_common(1)[0][1] >= 0.25 * n
 
 
 def test_planted_strings_occur_in_their_conversations(sample):
