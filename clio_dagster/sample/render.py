@@ -124,6 +124,13 @@ def _pii_sentences(
     return sentences, planted
 
 
+def _first_answer(rng: random.Random, text: TopicText, kit: LanguageKit, fills: dict[str, str]) -> str:
+    if not text.reply:
+        return pick(rng, kit.answer)
+    answer = pick(rng, text.reply).format_map(fills)  # replies may echo the request's fillers
+    return answer[:1].upper() + answer[1:]
+
+
 def render(
     rng: random.Random, topic: Topic, lang: str, details: PersonalDetails, *, templated: bool = False
 ) -> Rendered:
@@ -153,7 +160,10 @@ def render(
 
     # Each follow-up comes with the answer that fits it: generic ones are paired with their reply,
     # topic-specific ones get a neutral answer.
-    user_turns, answers = [first], [pick(rng, text.reply) if text.reply else pick(rng, kit.answer)]
+    user_turns, answers = (
+        [first],
+        [_first_answer(rng, text, kit, fills)],
+    )
     for _ in range(turns - 1):
         if text.follow and rng.random() < 0.6:
             user_turns.append(pick(rng, text.follow))
