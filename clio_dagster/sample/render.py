@@ -160,10 +160,8 @@ def render(
 
     # Each follow-up comes with the answer that fits it: generic ones are paired with their reply,
     # topic-specific ones get a neutral answer.
-    user_turns, answers = (
-        [first],
-        [_first_answer(rng, text, kit, fills)],
-    )
+    user_turns = [first]
+    answers = [_first_answer(rng, text, kit, fills)]
     for _ in range(turns - 1):
         if text.follow and rng.random() < 0.6:
             user_turns.append(pick(rng, text.follow))
