@@ -59,20 +59,18 @@ class Population:
                 mix[lang] = mix.get(lang, 0.0) + TOPICS[topic_id].weight * w / cum[-1]
         pool_langs = rng.choices(list(mix), list(mix.values()), k=pool_size)
         self._pool: dict[str, tuple[list[User], list[float]]] = {}
-        regulars: list[User] = []
-        activity: list[float] = []
         for lang in sorted(mix):
             users = [self.new_user(lang) for code in pool_langs if code == lang]
             # 1/(rank+10): a few heavy users, a long tail, no single account dominating a day.
             weights = [1.0 / (k + 10) for k in range(len(users))]
             self._pool[lang] = (users, list(itertools.accumulate(weights)))
-            regulars += users
-            activity += weights
+        self._pool_langs = [lang for lang in self._pool if self._pool[lang][0]]
+        self._pool_lang_cum = list(
+            itertools.accumulate(len(self._pool[lang][0]) for lang in self._pool_langs)
+        )
         # Each recurring user has a usual subject they keep coming back to.
-        self._regulars = regulars
-        self._regular_cum = list(itertools.accumulate(activity))
         self._favourite: dict[str, str] = {}
-        for user in regulars:
+        for user in (u for users, _ in self._pool.values() for u in users):
             topics = [t for t in REGULAR_TOPICS if user.lang in self._langs[t][0]]
             self._favourite[user.id] = weighted(
                 rng, topics, list(itertools.accumulate(TOPICS[t].weight for t in topics))
@@ -101,8 +99,9 @@ class Population:
         return weighted(self._rng, langs, cum)
 
     def regular(self) -> tuple[User, str]:
-        """A recurring user, drawn by activity, with their usual topic."""
-        user = weighted(self._rng, self._regulars, self._regular_cum)
+        """A recurring user (language by pool size, then by activity) and their usual topic."""
+        users, cum = self._pool[weighted(self._rng, self._pool_langs, self._pool_lang_cum)]
+        user = weighted(self._rng, users, cum)
         return user, self._favourite[user.id]
 
     def user(self, lang: str, one_off_share: float = ONE_OFF_SHARE) -> User:
