@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -48,6 +52,27 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
     assert a.counts == b.counts
 
 
+def test_bytes_do_not_depend_on_the_hash_seed(tmp_path):
+    """Set iteration order changes with PYTHONHASHSEED; nothing in the output may depend on it."""
+    script = (
+        "import random, sys; from pathlib import Path; from clio_dagster.sample import generate_sample; "
+        "from clio_dagster.sample.kits import KITS; from clio_dagster.sample.render import PersonalDetails; "
+        "generate_sample(Path(sys.argv[1]), days=1, conversations=400, seed=5, malformed=5); "
+        "d = PersonalDetails(5, random.Random(0)); "
+        "kinds = ('name', 'email', 'phone', 'address'); "
+        "values = [d.value(lang, k) for lang in KITS for k in kinds for _ in range(20)]; "
+        "Path(sys.argv[1], 'details.txt').write_text('\\n'.join(values))"
+    )
+    digests = set()
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(Path(__file__).parents[1])}
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+        files = ("conversations.jsonl", "truth.jsonl", "malformed.jsonl", "details.txt")
+        digests.add(tuple(hashlib.sha256((out / name).read_bytes()).hexdigest() for name in files))
+    assert len(digests) == 1
+
+
 def test_counts_per_day_and_totals(sample):
     files, lines, good, truth = sample
     assert len(lines) == DAYS * PER_DAY + MALFORMED == files.counts["lines"]
@@ -72,10 +97,11 @@ def test_records_are_canonical_and_varied(sample):
     assert set(turns) == {1, 2, 3, 4}
     # Conversations of one topic are not copies of each other.
     for topic in ("python_help", "recipes", "email_writing"):
-        texts = [c.messages[-2].content for c in good if truth[c.conversation_id]["topic"] == topic]
         firsts = [_user_text(c).split("\n")[0] for c in good if truth[c.conversation_id]["topic"] == topic]
         assert len(set(firsts)) > 0.8 * len(firsts) > 5, topic
-        assert texts
+    # Opaque, unique ids that carry no topic or user information.
+    assert len({c.conversation_id for c in good}) == len(good)
+    assert all(len(c.user_id) == 14 and len(c.conversation_id) == 22 for c in good)
 
 
 def test_at_least_30_topics_and_6_languages_with_topic_specific_language_mix(sample):
@@ -89,11 +115,14 @@ def test_at_least_30_topics_and_6_languages_with_topic_specific_language_mix(sam
     assert sum(r["language"] == "de" for r in tax) / len(tax) > 1.5 * de_overall
 
 
-def test_users_have_heavy_hitters_and_one_off_accounts(sample):
-    _, _, good, _ = sample
+def test_users_have_heavy_hitters_with_a_usual_topic_and_one_off_accounts(sample):
+    _, _, good, truth = sample
     per_user = collections.Counter(c.user_id for c in good)
-    assert per_user.most_common(1)[0][1] >= 10
+    heaviest, n = per_user.most_common(1)[0]
+    assert n >= 10
     assert sum(n == 1 for n in per_user.values()) > 0.5 * len(per_user)
+    topics = collections.Counter(truth[c.conversation_id]["topic"] for c in good if c.user_id == heaviest)
+    assert topics.most_common(1)[0][1] >= 0.25 * n
 
 
 def test_planted_strings_occur_in_their_conversations(sample):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TextIO
 
 from clio_dagster.sample.kits import KITS
 from clio_dagster.sample.malformed import MalformedWriter
@@ -19,6 +21,7 @@ TRUTH_FILE = "truth.jsonl"
 MALFORMED_FILE = "malformed.jsonl"
 # json.dumps builds a new encoder on every call when given options; one shared encoder saves ~25%.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+WRITE_CHUNK = 10_000  # lines buffered between writes: few syscalls, flat memory at a million records
 
 
 @dataclass(frozen=True)
@@ -74,41 +77,25 @@ def generate_sample(
     bad = MalformedWriter(random.Random(f"bad-{seed}"), total=total, count=malformed)
 
     ids: set[str] = set()
-    users: set[str] = set()
-    counts = dict.fromkeys(
-        (
-            "planted_conversations",
-            "injections",
-            "spam_conversations",
-            "emerging_conversations",
-            "micro_conversations",
-            "false_positive_conversations",
-            "false_negative_conversations",
-        ),
-        0,
-    )
-    emerging_users: set[str] = set()
-    topics_seen: set[str] = set()
-    langs_seen: set[str] = set()
+    tally = _Tally()
     dates: list[str] = []
     conv_path, truth_path = out_dir / CONVERSATIONS_FILE, out_dir / TRUTH_FILE
     with (
         conv_path.open("w", encoding="utf-8") as conv_out,
         truth_path.open("w", encoding="utf-8") as truth_out,
     ):
+        conv_lines: list[str] = []
+        truth_lines: list[str] = []
         for d in range(days):
             day = start + timedelta(days=d)
             dates.append(day.isoformat())
             day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            plans = plan_day(plan_rng, population, scenario, conversations, last_day=d == days - 1)
-            conv_lines, truth_lines = [], []
-            for plan in plans:
+            for plan in plan_day(plan_rng, population, scenario, conversations, last_day=d == days - 1):
                 topic = TOPICS[plan.topic]
                 out = render(text_rng, topic, plan.lang, details, templated=plan.kind == "spam")
                 while (cid := f"c_{id_rng.getrandbits(80):020x}") in ids:
                     continue
                 ids.add(cid)
-                users.add(plan.user.id)
                 record = {
                     "conversation_id": cid,
                     "user_id": plan.user.id,
@@ -117,53 +104,76 @@ def generate_sample(
                     "moderation": out.moderation,
                     "metadata": {"platform": plan.user.platform, "tier": plan.user.tier},
                 }
-                conv_lines.append(_to_json(record))
-                conv_lines.extend(bad.after(record))
-                truth_lines.append(
-                    _to_json(
-                        {
-                            "conversation_id": cid,
-                            "date": dates[-1],
-                            "topic": plan.topic,
-                            "language": plan.lang,
-                            "planted": out.planted,
-                            "injection": out.injection,
-                            "spam_network": plan.kind == "spam",
-                            "group": topic.group,
-                            "emerging": plan.kind == "emerging",
-                            "micro_topic": plan.kind == "micro",
-                        }
-                    )
-                )
-                topics_seen.add(plan.topic)
-                langs_seen.add(plan.lang)
-                counts["planted_conversations"] += bool(out.planted) and plan.kind != "micro"
-                counts["injections"] += out.injection
-                counts["spam_conversations"] += plan.kind == "spam"
-                counts["micro_conversations"] += plan.kind == "micro"
-                counts["false_positive_conversations"] += topic.group == "false_positive"
-                counts["false_negative_conversations"] += topic.group == "false_negative"
-                if plan.kind == "emerging":
-                    counts["emerging_conversations"] += 1
-                    emerging_users.add(plan.user.id)
-            conv_out.write("\n".join(conv_lines) + "\n")
-            truth_out.write("\n".join(truth_lines) + "\n")
+                truth = {
+                    "conversation_id": cid,
+                    "date": dates[-1],
+                    "topic": plan.topic,
+                    "language": plan.lang,
+                    "planted": out.planted,
+                    "injection": out.injection,
+                    "spam_network": plan.kind == "spam",
+                    "group": topic.group,
+                    "emerging": plan.kind == "emerging",
+                    "micro_topic": plan.kind == "micro",
+                }
+                conv_lines.append(_to_json(record) + "\n")
+                conv_lines.extend(line + "\n" for line in bad.after(record))
+                truth_lines.append(_to_json(truth) + "\n")
+                tally.add(plan, truth)
+                if len(conv_lines) >= WRITE_CHUNK:
+                    _flush(conv_out, conv_lines)
+                    _flush(truth_out, truth_lines)
+        _flush(conv_out, conv_lines)
+        _flush(truth_out, truth_lines)
 
     malformed_path = None
     if malformed:
         malformed_path = out_dir / MALFORMED_FILE
         bad.write_report(malformed_path)
-    counts.update(
-        conversations=total,
-        malformed=malformed,
-        lines=total + malformed,
-        users=len(users),
-        topics=len(topics_seen),
-        languages=len(langs_seen),
-        spam_accounts=len(scenario.spam_accounts),
-        emerging_users=len(emerging_users),
-    )
+    counts = tally.counts(spam_accounts=len(scenario.spam_accounts))
+    counts.update(conversations=total, malformed=malformed, lines=total + malformed)
     return SampleFiles(conv_path, truth_path, malformed_path, tuple(dates), counts)
+
+
+def _flush(out: TextIO, lines: list[str]) -> None:
+    out.write("".join(lines))
+    lines.clear()
+
+
+class _Tally:
+    """Summary counts of what was written, for the caller and the CLI to print."""
+
+    def __init__(self) -> None:
+        self._counts: collections.Counter[str] = collections.Counter()
+        self._users: set[str] = set()
+        self._emerging_users: set[str] = set()
+        self._topics: set[str] = set()
+        self._languages: set[str] = set()
+
+    def add(self, plan: Planned, truth: dict) -> None:
+        self._users.add(plan.user.id)
+        self._topics.add(plan.topic)
+        self._languages.add(plan.lang)
+        c = self._counts
+        c["planted_conversations"] += bool(truth["planted"]) and not truth["micro_topic"]
+        c["injections"] += truth["injection"]
+        c["spam_conversations"] += truth["spam_network"]
+        c["micro_conversations"] += truth["micro_topic"]
+        c["emerging_conversations"] += truth["emerging"]
+        c["false_positive_conversations"] += truth["group"] == "false_positive"
+        c["false_negative_conversations"] += truth["group"] == "false_negative"
+        if truth["emerging"]:
+            self._emerging_users.add(plan.user.id)
+
+    def counts(self, **extra: int) -> dict[str, int]:
+        return {
+            **{key: int(value) for key, value in sorted(self._counts.items())},
+            "users": len(self._users),
+            "emerging_users": len(self._emerging_users),
+            "topics": len(self._topics),
+            "languages": len(self._languages),
+            **extra,
+        }
 
 
 def write_labels(truth_path: Path, labels_path: Path) -> int:

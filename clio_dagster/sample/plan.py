@@ -15,6 +15,7 @@ HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 8, 8, 8, 8, 8, 8, 8, 9, 9, 8
 HOURS = tuple(range(24))
 HOUR_CUM = tuple(itertools.accumulate(HOUR_WEIGHTS))
 ONE_OFF_SHARE = 0.4  # conversations from accounts seen only once
+FAVOURITE_SHARE = 0.35  # conversations in which a recurring user returns to their usual topic
 PLATFORMS, PLATFORM_CUM = ("web", "ios", "android", "api"), (55, 75, 95, 100)
 TIERS, TIER_CUM = ("free", "plus", "pro", "team"), (60, 85, 95, 100)
 
@@ -61,7 +62,19 @@ class Population:
         for lang in sorted(mix):
             users = [self.new_user(lang) for code in pool_langs if code == lang]
             # 1/(rank+10): a few heavy users, a long tail, no single account dominating a day.
-            self._pool[lang] = (users, list(itertools.accumulate(1.0 / (k + 10) for k in range(len(users)))))
+            weights = [1.0 / (k + 10) for k in range(len(users))]
+            self._pool[lang] = (users, list(itertools.accumulate(weights)))
+        self._pool_langs = [lang for lang in self._pool if self._pool[lang][0]]
+        self._pool_lang_cum = list(
+            itertools.accumulate(len(self._pool[lang][0]) for lang in self._pool_langs)
+        )
+        # Each recurring user has a usual subject they keep coming back to.
+        self._favourite: dict[str, str] = {}
+        for user in (u for users, _ in self._pool.values() for u in users):
+            topics = [t for t in REGULAR_TOPICS if user.lang in self._langs[t][0]]
+            self._favourite[user.id] = weighted(
+                rng, topics, list(itertools.accumulate(TOPICS[t].weight for t in topics))
+            )
 
     def new_user(
         self, lang: str, *, offset: int | None = None, platform: str | None = None, tier: str | None = None
@@ -84,6 +97,12 @@ class Population:
     def language(self, topic_id: str) -> str:
         langs, cum = self._langs[topic_id]
         return weighted(self._rng, langs, cum)
+
+    def regular(self) -> tuple[User, str]:
+        """A recurring user (language by pool size, then by activity) and their usual topic."""
+        users, cum = self._pool[weighted(self._rng, self._pool_langs, self._pool_lang_cum)]
+        user = weighted(self._rng, users, cum)
+        return user, self._favourite[user.id]
 
     def user(self, lang: str, one_off_share: float = ONE_OFF_SHARE) -> User:
         users, cum = self._pool.get(lang, ([], []))
@@ -147,9 +166,13 @@ def plan_day(
 
     del plans[conversations:]  # tiny days: the planted cases never exceed the day's total
     for _ in range(conversations - len(plans)):
-        topic_id = population.topic()
-        lang = population.language(topic_id)
-        user = population.user(lang)
+        if rng.random() < FAVOURITE_SHARE:
+            user, topic_id = population.regular()
+            lang = user.lang
+        else:
+            topic_id = population.topic()
+            lang = population.language(topic_id)
+            user = population.user(lang)
         plans.append(Planned(local_second(rng, user.offset), next(seq), "regular", topic_id, lang, user))
     plans.sort(key=lambda p: (p.second, p.seq))
     return plans

@@ -52,6 +52,11 @@ class PersonalDetails:
         if lang not in self._fakers:
             fake = Faker(KITS[lang].faker_locale)
             fake.seed_instance(self._seed * 131 + sorted(KITS).index(lang))
+            # Faker's it_IT address provider builds its city list from a set, so its order (and
+            # the sample's bytes) would follow PYTHONHASHSEED; sorting restores determinism.
+            for provider in fake.get_providers():
+                if isinstance(getattr(provider, "cities", None), list):
+                    provider.cities = sorted(provider.cities)
             self._fakers[lang] = fake
         return self._fakers[lang]
 
@@ -119,6 +124,13 @@ def _pii_sentences(
     return sentences, planted
 
 
+def _first_answer(rng: random.Random, text: TopicText, kit: LanguageKit, fills: dict[str, str]) -> str:
+    if not text.reply:
+        return pick(rng, kit.answer)
+    answer = pick(rng, text.reply).format_map(fills)  # replies may echo the request's fillers
+    return answer[:1].upper() + answer[1:]
+
+
 def render(
     rng: random.Random, topic: Topic, lang: str, details: PersonalDetails, *, templated: bool = False
 ) -> Rendered:
@@ -148,7 +160,8 @@ def render(
 
     # Each follow-up comes with the answer that fits it: generic ones are paired with their reply,
     # topic-specific ones get a neutral answer.
-    user_turns, answers = [first], [pick(rng, text.reply) if text.reply else pick(rng, kit.answer)]
+    user_turns = [first]
+    answers = [_first_answer(rng, text, kit, fills)]
     for _ in range(turns - 1):
         if text.follow and rng.random() < 0.6:
             user_turns.append(pick(rng, text.follow))

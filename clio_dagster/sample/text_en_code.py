@@ -38,6 +38,7 @@ TOPICS: dict[str, T] = {
             "What if the input file is huge?",
         ),
         reply=(
+            "Here is one way to {task} in Python, with a short explanation after the code.",
             "Here's a compact solution using the standard library, followed by an explanation of each step.",
             "You can do this in a few lines. First build the helper function, then call it in a loop.",
         ),
@@ -68,6 +69,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("How would this look with async/await?", "Can you convert it to TypeScript?"),
         reply=(
+            "To {task}, you can write a small helper and call it from your component; here it is.",
             "Here is a small function that does it, plus an example of how to call it from your component.",
             "The simplest approach is to use the built-in API; a short example follows.",
         ),
@@ -126,6 +128,7 @@ TOPICS: dict[str, T] = {
             "Still failing, here is the full traceback.",
         ),
         reply=(
+            "'{error}' usually has one of three causes; let's check them in order.",
             "This error usually means a variable is empty when you use it. Check where it is assigned.",
             "The message points to a missing dependency or a wrong path; here is how to confirm it.",
         ),
@@ -149,6 +152,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Can you explain the window function part?", "What index would help here?"),
         reply=(
+            "Here is a query that {task}, using a window function so it stays fast.",
             "Here is a query using a window function; the PARTITION BY clause restarts the count per group.",
             "Use a common table expression first, then join it back to the main table.",
         ),
@@ -200,6 +204,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("It returns #N/A, why?", "Can I do it with XLOOKUP instead?"),
         reply=(
+            "To {task}, put this formula in the first cell and drag it down.",
             "Use XLOOKUP (or VLOOKUP in older versions) with an exact match.",
             "COUNTIFS with a wildcard pattern does this in one cell.",
         ),

@@ -37,6 +37,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Can I replace the butter with oil?", "How do I store the leftovers?"),
         reply=(
+            "Here is an easy {dish} recipe with ingredients, steps and timing.",
             "Here is a simple recipe with ingredients, steps and timing.",
             "Bake at 175 degrees for about 50 minutes and check with a toothpick.",
         ),
@@ -54,6 +55,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Can you add restaurant suggestions?", "How do we get from the airport to the center?"),
         reply=(
+            "Here is a plan for {place}: one area per day, with time to rest.",
             "Day 1: old town and a walking tour. Day 2: museums and a food market. Day 3: a day trip.",
             "Here is an itinerary that balances sights and rest, with a rough budget per day.",
         ),
@@ -77,6 +79,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("What should I eat after the workout?", "Can you make it harder?"),
         reply=(
+            "Here is a {plan} built around your goal to {goal}.",
             "Here is a three-day full body routine with progressive overload.",
             "Three sessions a week with rest days in between is a good start.",
         ),
@@ -209,6 +212,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("What can I take for it meanwhile?", "When is it an emergency?"),
         reply=(
+            "{symptom} can have many causes. If it gets worse or you feel unwell, see a doctor.",
             "Several things can cause this; if it lasts or gets worse, please see a doctor.",
             "Seek urgent care if you have chest pain with shortness of breath.",
         ),
@@ -277,6 +281,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("How often should I water?", "What fertiliser do you recommend?"),
         reply=(
+            "{plant} leaves turning {color} usually point to watering or light; here is how to tell.",
             "Yellow leaves often mean overwatering; let the soil dry between waterings.",
             "Plant after the last frost, in full sun, with well-drained soil.",
         ),
@@ -330,6 +335,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("What size washer do I need?", "Is it safe to do without turning off the main?"),
         reply=(
+            "Fixing {problem} is usually a DIY job; here are the steps and the tools.",
             "Turn off the water supply, remove the handle and replace the worn washer.",
             "Patch small holes with spackle; for larger ones use a mesh patch.",
         ),

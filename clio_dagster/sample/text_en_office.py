@@ -33,6 +33,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Make it sound less formal.", "Can you tailor it to a startup?"),
         reply=(
+            "Here is a draft for the {job} application that leads with your most relevant results.",
             "Here is a draft that opens with your strongest achievement and ends with a clear ask.",
             "I rewrote each bullet to start with an action verb and a measurable result.",
         ),
@@ -57,6 +58,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Make it more polite.", "Add a subject line."),
         reply=(
+            "Here is a short email to your {recipient} about {subject}.",
             "Subject: Request for a short extension. Here is a polite draft you can adapt.",
             "Here is a concise email that states the issue, proposes a solution and thanks them.",
         ),
@@ -87,6 +89,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Make them shorter and punchier.", "Add some emojis."),
         reply=(
+            "Here are ten options for {product}, from playful to premium.",
             "Here are a few options, from playful to premium, each under twelve words.",
             "Headline ideas focused on the main benefit for the customer.",
         ),
@@ -143,6 +146,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Can you give feedback on my answer?", "What questions should I ask them at the end?"),
         reply=(
+            "For {role}, expect questions about teamwork, pressure and your motivation.",
             "Use the STAR method: situation, task, action, result. Here is an example answer.",
             "Expect questions about teamwork, a failure you learned from, and your motivation.",
         ),
@@ -217,6 +221,7 @@ TOPICS: dict[str, T] = {
         },
         follow=("Is there a more formal way?", "And in British English?"),
         reply=(
+            "In {target}, a natural way to say it is shown first, then a more literal version.",
             "Here is the translation, with a more formal variant below.",
             "A natural way to say it is shown first, followed by a literal version.",
         ),

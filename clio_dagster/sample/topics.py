@@ -33,7 +33,7 @@ TEXTS: dict[str, dict[str, TopicText]] = {
 }
 
 BASE_LANGUAGE_SHARE: dict[str, float] = {
-    "en": 0.55,
+    "en": 0.45,
     "es": 0.11,
     "fr": 0.08,
     "de": 0.08,
