@@ -135,3 +135,43 @@ INTENT_CUES: tuple[str, ...] = (
     "voglio", "как (?:сделать|изготовить|достать|купить)", "пошагов", "хочу", "作り方", "方法",
     "手順", "買いたい", "如何制作", "怎么做", "步骤",
 )  # fmt: skip
+
+# Conversational filler: greetings, thanks, politeness, urgency and small talk. These words are
+# shared by many users whatever they ask, so they pass the k-anonymous bar and would otherwise
+# dominate request renderings, embeddings and cluster names. Single tokens, lower-cased, as the
+# tokenizer emits them (accents kept; Japanese as hiragana/katakana runs).
+CONVERSATIONAL_FILLER: frozenset[str] = frozenset((
+    "hi", "hello", "hey", "hiya", "howdy", "greetings", "morning", "afternoon",
+    "evening", "good", "day", "thanks", "thank", "thx", "ty", "cheers",
+    "please", "pls", "plz", "kindly", "appreciated", "appreciate", "grateful",
+    "sorry", "apologies", "regards", "best", "wishes", "okay", "ok", "great",
+    "perfect", "awesome", "cool", "nice", "lovely", "amazing", "brilliant",
+    "fine", "sure", "yes", "yeah", "yep", "no", "nope", "thing", "things",
+    "question", "questions", "quick", "quickly", "help", "helping", "helpful",
+    "need", "needs", "needed", "want", "wanted", "wondering", "urgent",
+    "urgently", "asap", "deadline", "tomorrow", "today", "tonight", "soon",
+    "hour", "hours", "minutes", "stuck", "trying", "tried", "simple", "simply",
+    "simpler", "short", "shorter", "shortly", "detailed", "detail", "details",
+    "brief", "briefly", "thorough", "i'm", "i've", "i'd", "i'll", "it's",
+    "that's", "what's", "there's", "here's", "don't", "can't", "won't", "isn't",
+    "you're", "let's", "anyone", "someone", "somebody", "guys", "folks",
+    "friend", "buddy", "again", "also", "actually", "basically", "really",
+    "maybe", "hola", "buenos", "buenas", "días", "dias", "tardes", "noches",
+    "gracias", "favor", "ayuda", "ayudar", "ayúdame", "necesito", "urgente",
+    "mañana", "rápido", "rápida", "pregunta", "duda", "saludos", "perdón",
+    "vale", "bueno", "genial", "perfecto", "bonjour", "salut", "bonsoir",
+    "merci", "beaucoup", "plaît", "svp", "aide", "aider", "besoin", "demain",
+    "rapide", "vite", "d'avance", "s'il", "stp", "désolé", "parfait", "génial",
+    "hallo", "guten", "morgen", "tag", "abend", "danke", "vielen", "bitte",
+    "hilfe", "helfen", "brauche", "dringend", "schnell", "frage", "grüße",
+    "gruß", "entschuldigung", "super", "perfekt", "olá", "ola", "oi", "bom",
+    "boa", "dia", "tarde", "noite", "obrigado", "obrigada", "ajuda", "ajudar",
+    "preciso", "amanhã", "pergunta", "valeu", "abraço", "desculpa", "perfeito",
+    "ciao", "buongiorno", "buonasera", "salve", "grazie", "mille", "favore",
+    "aiuto", "aiutare", "bisogno", "domani", "veloce", "domanda", "saluti",
+    "scusa", "perfetto", "привет", "здравствуйте", "добрый", "день", "утро",
+    "вечер", "спасибо", "пожалуйста", "помогите", "помощь", "помочь", "нужно",
+    "срочно", "завтра", "быстро", "вопрос", "извините", "отлично", "こんにちは",
+    "こんばんは", "おはよう", "おはようございます", "ありがとう", "ありがとうございます", "お願い", "お願いします",
+    "よろしく", "よろしくお願いします", "すみません", "助けて", "急ぎ", "明日", "質問",
+))  # fmt: skip

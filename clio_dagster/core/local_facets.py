@@ -27,7 +27,7 @@ import polars as pl
 
 from clio_dagster.core.concern import concern_scores, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
-from clio_dagster.core.facet_lexicons import QUESTION_CUES, TASK_CUES
+from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
 from clio_dagster.core.text_tokens import (
     CHUNK_ROWS,
@@ -88,6 +88,9 @@ def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     return (
         explode_tokens(frame)
         .join(stop_words(), on=["language", "token"], how="anti", maintain_order="left")
+        .filter(~pl.col("token").is_in(list(CONVERSATIONAL_FILLER)))
+        # pure hiragana runs are Japanese particles and inflections, never the topic
+        .filter(~pl.col("token").str.contains(r"^\p{Hiragana}+$"))
         # a lone Latin/Cyrillic letter carries no topic; a lone Han character often does
         .filter((pl.col("token").str.len_chars() > 1) | pl.col("token").str.contains(r"\p{Han}"))
         .select("row", "user_hash", "token")

@@ -12,78 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER
 from clio_dagster.core.interfaces import ClusterGroups
+from clio_dagster.core.text_tokens import any_language_stop_words
 from clio_dagster.schema import ClusterName
 
-_STOPWORD_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "ru", "ja", "pl", "sv", "tr")
-# Words that say "someone asks for help" in any topic: they describe every cluster, so none.
-_GENERIC = {
-    "help",
-    "please",
-    "thanks",
-    "thank",
-    "want",
-    "need",
-    "like",
-    "could",
-    "would",
-    "can",
-    "make",
-    "get",
-    "know",
-    "tell",
-    "give",
-    "also",
-    "just",
-    "really",
-    "hi",
-    "hello",
-    "hey",
-    "ayuda",
-    "favor",
-    "gracias",
-    "hola",
-    "merci",
-    "bonjour",
-    "aide",
-    "danke",
-    "hallo",
-    "bitte",
-    "obrigado",
-    "olá",
-    "ajuda",
-    "grazie",
-    "ciao",
-    "aiuto",
-}
 _TOKEN = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Function words of the common languages (spaCy's lists), plus request boilerplate.
-
-    The list files are read directly: importing ``spacy.lang.<x>`` would load tokenizer tables
-    we do not need and cost seconds.
-    """
-    import importlib.util
-
-    words: set[str] = set(_GENERIC)
-    spec = importlib.util.find_spec("spacy")
-    roots = list(spec.submodule_search_locations or []) if spec else []
-    for root in roots:
-        for lang in _STOPWORD_LANGUAGES:
-            path = Path(root) / "lang" / lang / "stop_words.py"
-            if path.exists():
-                namespace: dict[str, object] = {}
-                exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-                words.update(w.lower() for w in namespace.get("STOP_WORDS", ()))
-    return frozenset(words)
+    """Function words of every language plus conversational filler: they describe no topic."""
+    return any_language_stop_words() | CONVERSATIONAL_FILLER
 
 
 def tokenize(text: str) -> list[str]:
