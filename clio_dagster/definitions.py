@@ -24,14 +24,27 @@ from clio_dagster.assets import (
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
+from clio_dagster.config import Settings
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager
+from clio_dagster.sensors.alerts import make_alert_sensors
+from clio_dagster.sensors.retention import retention_job, retention_schedule
 
 ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
 
 daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
+
+
+def build_sensors() -> list:
+    settings = Settings()
+    return make_alert_sensors(
+        webhook_url=settings.alert_webhook_url,
+        ui_base_url=settings.dagster_ui_url,
+        fmt=settings.alert_format,
+        routing_key=settings.alert_routing_key,
+    )
 
 
 def build_resources() -> dict[str, object]:
@@ -47,6 +60,8 @@ def build_resources() -> dict[str, object]:
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
     asset_checks=load_asset_checks_from_modules([privacy_checks, explorer_checks]),
-    jobs=[daily_job],
+    jobs=[daily_job, retention_job],
+    schedules=[retention_schedule],
+    sensors=build_sensors(),
     resources=build_resources(),
 )
