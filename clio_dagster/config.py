@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMRole = Literal["facets", "naming", "hierarchy", "audit"]
@@ -49,7 +49,10 @@ class Settings(BaseSettings):
 
     min_unique_users: int = Field(default=25, ge=1)
     min_conversations: int = Field(default=25, ge=1)
-    dp_epsilon: float | None = Field(default=None, gt=0)
+    dp_epsilon: float | None = Field(default=None, gt=0)  # set: counts are released with DP
+    dp_delta: float = Field(default=1e-6, gt=0, lt=1)
+    dp_max_conversations_per_user: int = Field(default=5, ge=1)
+    dp_noise_secret: SecretStr | None = None  # set: keyed noise, byte-identical re-runs
     retention_days: int = Field(default=30, ge=1)
     alert_webhook_url: str | None = None
     alert_format: Literal["json", "slack", "pagerduty"] = "json"

@@ -4,7 +4,7 @@ import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.publish import Thresholds, node_statistics
+from clio_dagster.core.publish import Thresholds, dp_config, node_statistics, release_with_dp
 from clio_dagster.core.report import node_table, render_report
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
@@ -29,6 +29,25 @@ def audited_hierarchy(
     )
     shown = {c for n in screened_hierarchy if n.is_leaf for c in n.cluster_ids}
     suppressed = cluster_names.filter(~pl.col("cluster_id").is_in(list(shown)))
+    total, suppressed_conversations = facets.height, int(suppressed["conversation_count"].sum())
+    metadata: dict[str, object] = {}
+    if cfg.dp_epsilon is not None:
+        release = release_with_dp(
+            nodes,
+            screened_hierarchy,
+            facets,
+            base_clusters,
+            config=dp_config(cfg),
+            thresholds=thresholds,
+            levels=cfg.hierarchy_levels,
+            partition=context.partition_key,
+        )
+        nodes, total, suppressed_conversations = (
+            release.nodes,
+            release.total_conversations,
+            release.suppressed_conversations,
+        )
+        metadata = release.metadata()
     backends = llm.backends(cfg)
     public = PublicHierarchy(
         date=context.partition_key,
@@ -39,12 +58,12 @@ def audited_hierarchy(
             min_conversations=cfg.min_conversations,
             dp_epsilon=cfg.dp_epsilon,
             suppressed_clusters=suppressed.height,
-            suppressed_conversations=int(suppressed["conversation_count"].sum()),
+            suppressed_conversations=suppressed_conversations,
         ),
-        total_conversations=facets.height,
+        total_conversations=total,
         nodes=nodes,
     )
-    context.add_output_metadata({"nodes": len(public.nodes)})
+    context.add_output_metadata({"nodes": len(public.nodes), **metadata})
     return public
 
 

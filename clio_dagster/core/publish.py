@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from clio_dagster.config import CustomFacet
+from clio_dagster.config import CustomFacet, Settings
+from clio_dagster.core.privacy.dp import (
+    DPConfig,
+    DPPlan,
+    NodeCounts,
+    bound_contributions,
+    error_bound,
+    node_counts,
+    plan_release,
+    release_counts,
+)
 from clio_dagster.schema import ASSIGNMENTS_SCHEMA, HierarchyNode, PublicNode
 
 OTHER = "other"
@@ -149,4 +159,104 @@ def node_paths(base: pl.DataFrame, nodes: Sequence[HierarchyNode]) -> pl.DataFra
         .join(paths, on="cluster_id", how="left", maintain_order="left")
         .select(list(ASSIGNMENTS_SCHEMA))
         .cast(dict(ASSIGNMENTS_SCHEMA))
+    )
+
+
+@dataclass(frozen=True)
+class DPRelease:
+    """The public nodes with differentially private counts, and what the release cost."""
+
+    nodes: list[PublicNode]
+    total_conversations: int  # noisy, of the contribution-bounded conversations
+    suppressed_conversations: int  # noisy total minus the noisy top-level counts (post-processing)
+    withheld: list[str]  # node ids that did not clear the noisy thresholds (or whose parent did not)
+    plan: DPPlan
+
+    def metadata(self) -> dict[str, int | float]:
+        """What the release cost and how noisy it is, for the asset's metadata."""
+        return {
+            "dp_withheld_nodes": len(self.withheld),
+            "dp_noise_scale": round(self.plan.scale, 4),
+            "dp_users_threshold": self.plan.users_threshold,
+            "dp_conversations_threshold": self.plan.conversations_threshold,
+            "dp_error_bound_95": round(error_bound(self.plan), 2),
+            "dp_epsilon_spent": round(self.plan.epsilon_spent, 6),
+        }
+
+
+def release_with_dp(
+    nodes: Sequence[PublicNode],
+    hierarchy: Sequence[HierarchyNode],
+    facets: pl.DataFrame,
+    base: pl.DataFrame,
+    *,
+    config: DPConfig,
+    thresholds: Thresholds,
+    levels: int,
+    partition: str,
+) -> DPRelease:
+    """Noisy counts and noisy-threshold selection of the public nodes (``core.privacy.dp``).
+
+    ``nodes`` are the exact statistics of ``hierarchy`` (same ids); ``levels`` must not depend on
+    the data (the configured number of hierarchy levels), so the budget split is fixed per
+    partition. Conversations are first bounded to ``config.max_conversations_per_user`` per user;
+    counts, users and the total are then released with Laplace noise, a node is kept only if
+    both noisy values clear the noisy thresholds (and its parent is kept), and ``share`` is the
+    noisy count over the noisy total.
+    """
+    levels = max(levels, 1 + max((n.depth for n in hierarchy), default=0))
+    plan = plan_release(
+        config,
+        levels=levels,
+        min_unique_users=thresholds.min_unique_users,
+        min_conversations=thresholds.min_conversations,
+    )
+    rows = node_paths(base, hierarchy).join(
+        facets.select("conversation_id", "user_id"), on="conversation_id", how="inner"
+    )
+    bounded = bound_contributions(
+        rows.select("conversation_id", "user_id", "node_path"),
+        config.max_conversations_per_user,
+        key=config.noise_secret or b"",
+    )
+    measured, _, _ = node_counts(bounded)
+    # Every node of the (given) hierarchy goes through the noisy threshold, empty ones included,
+    # so whether a node appears depends on the data only through its noisy counts.
+    counts = {n.id: measured.get(n.id, NodeCounts(0, 0)) for n in hierarchy}
+    depths = {n.id: n.depth for n in hierarchy}
+    parents = {n.id: n.parent_id for n in hierarchy}
+    released, total = release_counts(
+        counts, depths, parents, bounded.height, plan, config, partition=partition
+    )
+    public = [
+        node.model_copy(
+            update={
+                "conversation_count": released[node.id].conversation_count,
+                "unique_users": released[node.id].unique_users,
+                "share": round(min(1.0, released[node.id].conversation_count / total), 6) if total else 0.0,
+            }
+        )
+        for node in nodes
+        if node.id in released
+    ]
+    shown = sum(n.conversation_count for n in public if n.parent_id is None)
+    return DPRelease(
+        nodes=public,
+        total_conversations=total,
+        suppressed_conversations=max(0, total - shown),
+        withheld=[n.id for n in nodes if n.id not in released],
+        plan=plan,
+    )
+
+
+def dp_config(settings: Settings) -> DPConfig:
+    """The DP budget and bounds of one partition from settings (``dp_epsilon`` must be set)."""
+    if settings.dp_epsilon is None:
+        raise ValueError("dp_config needs CLIO_DP_EPSILON to be set")
+    secret = settings.dp_noise_secret
+    return DPConfig(
+        epsilon=settings.dp_epsilon,
+        delta=settings.dp_delta,
+        max_conversations_per_user=settings.dp_max_conversations_per_user,
+        noise_secret=secret.get_secret_value().encode() if secret is not None else None,
     )
