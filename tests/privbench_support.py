@@ -50,7 +50,16 @@ def restricted_json(settings: Settings, date: str, asset: str) -> object:
 
 
 def read_records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The well-formed JSON objects of a JSONL file (the sample's malformed lines are skipped)."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 def write_records(path: Path, records: Iterable[dict]) -> Path:
