@@ -58,6 +58,7 @@ class ClusterGroups:
     centroids: np.ndarray  # (n_clusters, dim)
     user_ids: Sequence[str] = ()
     seed: int = 0
+    reserved_titles: frozenset[str] = frozenset()  # titles already used elsewhere in the hierarchy
 
 
 class ClusterNamer(Protocol):
