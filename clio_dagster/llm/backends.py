@@ -1,0 +1,78 @@
+"""The set of backends for every LLM role, and the factory that builds it from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from clio_dagster.config import LLMRole, Settings
+from clio_dagster.core.interfaces import Auditor, ClusterNamer, FacetExtractor, HierarchyNamer
+from clio_dagster.schema import FACET_FAILURES_SCHEMA
+
+
+@dataclass
+class LLMBackends:
+    """One backend per role; ``usage``/``failures`` are empty for backends that call no LLM."""
+
+    facets: FacetExtractor
+    namer: ClusterNamer
+    hierarchy: HierarchyNamer
+    auditor: Auditor
+    backend: str = "local"
+    model: str | None = None  # what hierarchy.json reports
+    usage: Any = None  # UsageStats for LLM backends
+    closers: list[Any] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        """Accounting figures for materialisation metadata (empty for the local backend)."""
+        return self.usage.metadata() if self.usage is not None else {}
+
+    def failures(self) -> pl.DataFrame:
+        """Failures of the naming, hierarchy and audit stages (facet failures come with FacetResult)."""
+        logs = {id(b.log): b.log for b in (self.namer, self.hierarchy, self.auditor) if hasattr(b, "log")}
+        frames = [log.frame() for log in logs.values()]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=FACET_FAILURES_SCHEMA)
+
+    def close(self) -> None:
+        for closer in self.closers:
+            closer()
+
+
+def build_llm_backends(settings: Settings, cache_dir: Path, options: Any = None) -> LLMBackends:
+    """Backends for ``settings.llm_backend`` ("anthropic" or "litellm"), one model per role.
+
+    ``options`` is an :class:`~clio_dagster.llm.client.LLMOptions` (limits, retries, temperatures);
+    by default concurrency comes from ``settings.llm_max_concurrency`` and the seed from ``settings.seed``.
+    """
+    from clio_dagster.llm.cache import ResponseCache
+    from clio_dagster.llm.client import LLMOptions, StructuredLLM
+    from clio_dagster.llm.facets import LLMFacetExtractor
+    from clio_dagster.llm.naming import LLMAuditor, LLMClusterNamer, LLMHierarchyNamer, _FailureLog
+
+    if settings.llm_backend not in ("anthropic", "litellm"):
+        raise ValueError(
+            f"build_llm_backends needs CLIO_LLM_BACKEND anthropic or litellm, not {settings.llm_backend!r}"
+        )
+    roles: tuple[LLMRole, ...] = ("facets", "naming", "hierarchy", "audit")
+    models = {role: settings.model_for(role) for role in roles}
+    missing = [role for role, model in models.items() if not model]
+    if missing:
+        raise ValueError(f"no model for {', '.join(missing)}: set CLIO_LLM_MODEL or CLIO_LLM_MODEL_<ROLE>")
+    options = options or LLMOptions(max_concurrency=settings.llm_max_concurrency, seed=settings.seed)
+    llm = StructuredLLM(
+        settings.llm_backend, options=options, cache=ResponseCache(cache_dir), api_base=settings.llm_api_base
+    )
+    log = _FailureLog()
+    return LLMBackends(
+        facets=LLMFacetExtractor(llm, models["facets"]),
+        namer=LLMClusterNamer(llm, models["naming"], log=log),
+        hierarchy=LLMHierarchyNamer(llm, models["hierarchy"], log=log),
+        auditor=LLMAuditor(llm, models["audit"], log=log),
+        backend="llm",
+        model=models["naming"],
+        usage=llm.usage,
+        closers=[llm.close, llm.cache.close],
+    )
