@@ -220,6 +220,7 @@ class ProtocolServer:
     fault_rule: Callable[[RecordedRequest], Fault | None] | None = None
     record: bool = True
     requests: list[RecordedRequest] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     max_in_flight: int = 0
     request_count: int = 0
     _in_flight: int = 0
@@ -245,12 +246,14 @@ class ProtocolServer:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.arrivals.clear()
             self.faults.clear()
             self.max_in_flight = self.request_count = 0
 
     def _next_fault(self, req: RecordedRequest) -> Fault | None:
         with self._lock:
             self.request_count += 1
+            self.arrivals.append(time.monotonic())
             if self.record:
                 self.requests.append(req)
             self._in_flight += 1

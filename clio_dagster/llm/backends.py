@@ -12,6 +12,8 @@ from clio_dagster.config import LLMRole, Settings
 from clio_dagster.core.interfaces import Auditor, ClusterNamer, FacetExtractor, HierarchyNamer
 from clio_dagster.schema import FACET_FAILURES_SCHEMA
 
+ROLES: tuple[LLMRole, ...] = ("facets", "naming", "hierarchy", "audit")
+
 
 @dataclass
 class LLMBackends:
@@ -37,18 +39,42 @@ class LLMBackends:
         return pl.concat(frames) if frames else pl.DataFrame(schema=FACET_FAILURES_SCHEMA)
 
     def close(self) -> None:
+        """Stop the client's event loop and close the response cache."""
         for closer in self.closers:
             closer()
+
+    def __enter__(self) -> LLMBackends:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def options_from_settings(settings: Settings, **overrides: Any) -> Any:
+    """The :class:`~clio_dagster.llm.client.LLMOptions` that ``settings`` describe (plus overrides)."""
+    from clio_dagster.llm.client import LLMOptions
+
+    values: dict[str, Any] = {
+        "max_concurrency": settings.llm_max_concurrency,
+        "requests_per_minute": settings.llm_requests_per_minute,
+        "tokens_per_minute": settings.llm_tokens_per_minute,
+        "timeout_s": settings.llm_timeout_s,
+        "max_retries": settings.llm_max_retries,
+        "structured_mode": settings.llm_structured_mode,
+        "temperatures": {role: settings.temperature_for(role) for role in ROLES},
+        "seed": settings.seed,
+    }
+    return LLMOptions(**{**values, **overrides})
 
 
 def build_llm_backends(settings: Settings, cache_dir: Path, options: Any = None) -> LLMBackends:
     """Backends for ``settings.llm_backend`` ("anthropic" or "litellm"), one model per role.
 
-    ``options`` is an :class:`~clio_dagster.llm.client.LLMOptions` (limits, retries, temperatures);
-    by default concurrency comes from ``settings.llm_max_concurrency`` and the seed from ``settings.seed``.
+    ``options`` (an :class:`~clio_dagster.llm.client.LLMOptions`) defaults to ``options_from_settings``.
+    API keys come from the SDKs' own variables (ANTHROPIC_API_KEY, OPENAI_API_KEY, ...).
     """
     from clio_dagster.llm.cache import ResponseCache
-    from clio_dagster.llm.client import LLMOptions, StructuredLLM
+    from clio_dagster.llm.client import StructuredLLM
     from clio_dagster.llm.facets import LLMFacetExtractor
     from clio_dagster.llm.naming import LLMAuditor, LLMClusterNamer, LLMHierarchyNamer, _FailureLog
 
@@ -56,19 +82,18 @@ def build_llm_backends(settings: Settings, cache_dir: Path, options: Any = None)
         raise ValueError(
             f"build_llm_backends needs CLIO_LLM_BACKEND anthropic or litellm, not {settings.llm_backend!r}"
         )
-    roles: tuple[LLMRole, ...] = ("facets", "naming", "hierarchy", "audit")
-    models = {role: settings.model_for(role) for role in roles}
+    models = {role: settings.model_for(role) for role in ROLES}
     missing = [role for role, model in models.items() if not model]
     if missing:
         raise ValueError(f"no model for {', '.join(missing)}: set CLIO_LLM_MODEL or CLIO_LLM_MODEL_<ROLE>")
-    options = options or LLMOptions(max_concurrency=settings.llm_max_concurrency, seed=settings.seed)
+    options = options or options_from_settings(settings)
     llm = StructuredLLM(
         settings.llm_backend, options=options, cache=ResponseCache(cache_dir), api_base=settings.llm_api_base
     )
     log = _FailureLog()
     return LLMBackends(
         facets=LLMFacetExtractor(llm, models["facets"]),
-        namer=LLMClusterNamer(llm, models["naming"], log=log),
+        namer=LLMClusterNamer(llm, models["naming"], examples=settings.llm_examples_per_cluster, log=log),
         hierarchy=LLMHierarchyNamer(llm, models["hierarchy"], log=log),
         auditor=LLMAuditor(llm, models["audit"], log=log),
         backend="llm",

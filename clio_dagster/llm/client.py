@@ -277,8 +277,13 @@ class StructuredLLM:
 
             opts = self.options
             self._semaphore = asyncio.Semaphore(opts.max_concurrency)
-            self._rpm = AsyncLimiter(opts.requests_per_minute, 60) if opts.requests_per_minute else None
-            self._tpm = AsyncLimiter(opts.tokens_per_minute, 60) if opts.tokens_per_minute else None
+            # Buckets span a second (requests) or ten seconds (tokens), not a minute, so a budget is
+            # spread over the minute instead of being spent in one burst that trips the provider's limit.
+            rpm, tpm = opts.requests_per_minute, opts.tokens_per_minute
+            if rpm:
+                self._rpm = AsyncLimiter(rpm / 60, 1) if rpm >= 60 else AsyncLimiter(1, 60 / rpm)
+            if tpm:
+                self._tpm = AsyncLimiter(tpm / 6, 10)
             if self.provider == "anthropic":
                 self._transport = AnthropicTransport(
                     api_key=opts.api_key, base_url=self.api_base, timeout=opts.timeout_s
