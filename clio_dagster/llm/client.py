@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -55,6 +56,12 @@ class LLMOptions:
     api_key: str | None = None
     structured_mode: StructuredMode = "auto"
     seed: int = 0
+
+
+@cache
+def _schema(answer: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of an answer model (computed once per class: it is costly and constant)."""
+    return answer.model_json_schema()
 
 
 class _LoopThread:
@@ -131,7 +138,7 @@ class StructuredLLM:
     ) -> T:
         """The validated answer, from the cache or the provider; raises LLMCallError when it gives up."""
         system, user = prompt.render(**values)
-        schema = answer.model_json_schema()
+        schema = _schema(answer)
         temp = self.options.temperatures.get(role, 0.0) if temperature is None else temperature
         key = cache_key(
             provider=self.provider,

@@ -54,6 +54,8 @@ def estimate_tokens(text: str) -> int:
 
     Conservative for accented and CJK text, which real tokenizers split finely.
     """
+    if text.isascii():
+        return math.ceil(len(text) / 4)
     ascii_chars = sum(1 for ch in text if ord(ch) < 128)
     return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
 

@@ -163,6 +163,7 @@ class LiteLLMTransport:
         import litellm
 
         litellm.suppress_debug_info = True
+        litellm.turn_off_message_logging = True  # conversation text must not reach logging callbacks
         self._litellm = litellm
         self._api_key, self._api_base, self._timeout, self._mode = api_key, api_base, timeout, mode
 
