@@ -153,3 +153,15 @@ def test_auditor_scores(server, provider, tmp_path):
         assert llm.failures().is_empty()
     assert "Rate the privacy" in server.requests[0].prompt_text
     assert json.dumps(server.requests[0].body).count("score") >= 1
+
+
+def test_anthropic_backend_honours_anthropic_base_url(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    settings = support.Settings(home=tmp_path, llm_backend="anthropic", llm_model="claude-haiku-4-5")
+    assert settings.llm_api_base is None
+    with support.build_llm_backends(settings, settings.cache_dir) as llm:
+        assert llm.auditor.audit(["Questions about gardening."]) == [5]
+    headers = server.requests[0].headers
+    assert server.request_count == 1 and "test-key" in (
+        headers.get("x-api-key") or headers.get("Authorization")
+    )
