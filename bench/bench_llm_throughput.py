@@ -124,12 +124,59 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
     }
 
 
+def bare_sdk(port: int, n: int, concurrency: int) -> dict:
+    """The same request load through the bare Anthropic SDK (no cache, validation or limits): the floor."""
+    import asyncio
+
+    import anthropic
+
+    from clio_dagster.llm.facets import facet_answer_model
+
+    schema = facet_answer_model(()).model_json_schema()
+    tool = {"name": "facets", "description": "Record the facets.", "input_schema": schema}
+
+    async def go() -> tuple[float, float]:
+        client = anthropic.AsyncAnthropic(api_key="bench", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> None:
+            async with gate:
+                await client.messages.create(
+                    model=MODELS["anthropic"],
+                    max_tokens=1024,
+                    system="s" * 2000,
+                    tools=[tool],
+                    tool_choice={"type": "tool", "name": "facets"},
+                    messages=[
+                        {
+                            "role": "user",
+                            "content": f"<conversation>{i} {TOPICS[i % 8]}</conversation>" + "x" * 700,
+                        }
+                    ],
+                )
+
+        await asyncio.gather(*(one(i) for i in range(concurrency)))
+        start, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return time.perf_counter() - start, time.process_time() - cpu
+
+    elapsed, cpu = asyncio.run(go())
+    return {
+        "provider": "bare anthropic SDK",
+        "conversations": n,
+        "seconds": round(elapsed, 2),
+        "conversations_per_s": round(n / elapsed, 1),
+        "client_cpu_ms_per_conversation": round(cpu / n * 1000, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="conversations per provider")
     parser.add_argument("--latency", type=float, default=0.05, help="server latency per request, seconds")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--providers", nargs="+", default=["anthropic", "litellm"])
+    parser.add_argument("--baseline", action="store_true", help="also time the bare Anthropic SDK")
     args = parser.parse_args()
     os.environ.setdefault("ANTHROPIC_API_KEY", "bench")
     os.environ.setdefault("OPENAI_API_KEY", "bench")
@@ -138,6 +185,8 @@ def main() -> None:
     try:
         for provider in args.providers:
             print(json.dumps(run(provider, port, conversations, args.concurrency)), flush=True)
+        if args.baseline:
+            print(json.dumps(bare_sdk(port, args.n, args.concurrency)), flush=True)
     finally:
         server.terminate()
         server.wait()

@@ -54,6 +54,7 @@ Responder = Callable[[RecordedRequest], dict[str, Any]]
 _STOP = {
     *("a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "how", "i", "in", "is", "it"),
     *("me", "my", "of", "on", "or", "please", "the", "this", "to", "what", "with", "you", "your", "asks"),
+    *("user", "about", "help", "requests", "request", "question"),
 }
 
 
@@ -93,7 +94,7 @@ def _fill(schema: dict, defs: dict, name: str, prompt: str, index: int = 0) -> A
         return [_fill(schema.get("items", {}), defs, name, prompt, i) for i in range(count)]
     if kind == "integer":
         if name == "score":
-            return 2 if re.search(r"@|\d{3}", _tag_text(prompt)) else 5
+            return 2 if re.search(r"\S@\S|\d{5,}", _tag_text(prompt)) else 5  # emails, long numbers
         return int(schema.get("minimum", 1))
     if kind == "number":
         return float(schema.get("minimum", 0.0))

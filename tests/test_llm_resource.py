@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import types
+from pathlib import Path
 
 import pytest
+from dagster import asset, materialize
 
 from clio_dagster.config import Settings
+from clio_dagster.core.interfaces import FacetSpec
 from clio_dagster.llm.backends import LLMBackends
 from clio_dagster.llm.facets import LLMFacetExtractor
 from clio_dagster.resources.llm import LLMResource
+
+_spec = importlib.util.spec_from_file_location(
+    "clio_tests_llm_support", Path(__file__).with_name("llm_support.py")
+)
+support = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(support)
 
 
 def test_fields_come_from_the_environment_and_explicit_fields_win(monkeypatch, tmp_path):
@@ -48,3 +58,23 @@ def test_local_backend_is_delegated_to_core(monkeypatch):
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="CLIO_LLM_MODEL"):
         LLMResource(backend="litellm", model=None).backends(Settings(home=tmp_path, llm_model=None))
+
+
+def test_an_asset_materialises_facets_through_the_resource(monkeypatch, tmp_path):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("CLIO_HOME", str(tmp_path))
+
+    @asset
+    def facets(context, llm: LLMResource):
+        with llm.backends(Settings()) as backends:
+            result = backends.facets.extract(support.conversations(["How do I bake bread?"] * 2), FacetSpec())
+            context.add_output_metadata({**result.stats, **backends.metadata()})
+        return result.facets.height
+
+    with support.ProtocolServer() as server:
+        resource = LLMResource(backend="anthropic", model="claude-haiku-4-5", api_base=server.url)
+        run = materialize([facets], resources={"llm": resource})
+    assert run.success and run.output_for_node("facets") == 2
+    meta = run.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["llm_calls"].value == 1 and meta["llm_cache_hits"].value == 1  # same conversation twice
+    assert (tmp_path / "cache" / "llm_responses.sqlite").exists()

@@ -100,6 +100,7 @@ class StructuredLLM:
         self._semaphore: asyncio.Semaphore | None = None
         self._rpm: Any = None
         self._tpm: Any = None
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     # ---- running coroutines from synchronous code ---------------------------------------------
 
@@ -158,6 +159,29 @@ class StructuredLLM:
                 return result
             except ValidationError:
                 pass  # the model class changed shape without a prompt version bump: ask again
+        # Identical requests in flight (e.g. duplicate conversations) share one call.
+        shared = self._inflight.get(key)
+        if shared is not None:
+            self.usage.record("cache_hit", role)
+            return await asyncio.shield(shared)
+        task = asyncio.ensure_future(self._answer(key, role, model, prompt.key, system, user, answer, temp))
+        self._inflight[key] = task
+        task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _answer(
+        self,
+        key: str,
+        role: str,
+        model: str,
+        prompt_key: str,
+        system: str,
+        user: str,
+        answer: type[T],
+        temp: float | None,
+    ) -> T:
+        """Ask, validate and re-ask with the validation error (bounded); cache the valid answer."""
+        schema = _schema(answer)
         messages = [{"role": "user", "content": user}]
         attempts, error = 0, ""
         for round_ in range(self.options.max_reasks + 1):
@@ -184,7 +208,7 @@ class StructuredLLM:
             self.cache.put(
                 key,
                 result.model_dump(mode="json"),
-                prompt=prompt.key,
+                prompt=prompt_key,
                 model=model,
                 tokens=(reply.input_tokens, reply.output_tokens),
             )
