@@ -69,9 +69,8 @@ class ClusterNamer(Protocol):
 class HierarchyNamer(Protocol):
     """The LLM steps of building one level of the hierarchy (DESIGN §1.5)."""
 
-    def propose(
-        self, children: Sequence[ClusterName], nearby: Sequence[ClusterName], n_parents: int
-    ) -> list[ClusterName]: ...
+    def propose(self, children: Sequence[ClusterName], nearby: Sequence[ClusterName],
+                n_parents: int) -> list[ClusterName]: ...
 
     def deduplicate(self, candidates: Sequence[ClusterName], n_parents: int) -> list[ClusterName]: ...
 
