@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     llm_max_failure_rate: float = Field(default=0.02, ge=0.0, le=1.0)
     llm_structured_mode: Literal["auto", "json_schema", "tools"] = "auto"
     llm_examples_per_cluster: int = Field(default=50, ge=1)
+    llm_audit_batch_size: int = Field(default=10, ge=1)  # public texts scored per audit call
     # Sampling temperature per role (None: the provider's default); Clio uses 0.2 for facets.
     llm_temperature_facets: float | None = 0.2
     llm_temperature_naming: float | None = 0.5

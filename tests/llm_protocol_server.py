@@ -93,8 +93,6 @@ def _fill(schema: dict, defs: dict, name: str, prompt: str, index: int = 0) -> A
         count = max(schema.get("minItems", 1), 1)
         return [_fill(schema.get("items", {}), defs, name, prompt, i) for i in range(count)]
     if kind == "integer":
-        if name == "score":
-            return 2 if re.search(r"\S@\S|\d{5,}", _tag_text(prompt)) else 5  # emails, long numbers
         return int(schema.get("minimum", 1))
     if kind == "number":
         return float(schema.get("minimum", 0.0))
@@ -113,9 +111,22 @@ def _fill(schema: dict, defs: dict, name: str, prompt: str, index: int = 0) -> A
     return f"{name} about {topic}"
 
 
+def _audit_scores(prompt: str) -> dict[str, Any]:
+    """One score per numbered text: 2 for emails or long numbers, else 5."""
+    texts = re.search(r"<texts>(.*?)</texts>", prompt, re.S)
+    lines = re.findall(r"^(\d+)\. (.*)$", texts.group(1) if texts else "", re.M)
+    scores = [
+        {"index": int(n), "score": 2 if re.search(r"\S@\S|\d{5,}", text) else 5, "reason": "scripted"}
+        for n, text in lines
+    ]
+    return {"scores": scores}
+
+
 def default_responder(request: RecordedRequest) -> dict[str, Any]:
     """An answer matching the requested schema, derived from the data in the prompt."""
     schema = request.schema or {"type": "object", "properties": {}}
+    if "scores" in schema.get("properties", {}):
+        return _audit_scores(request.prompt_text)
     return _fill(schema, schema.get("$defs", {}), "", request.prompt_text)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 from pathlib import Path
 
@@ -146,13 +145,27 @@ def test_hierarchy_propose_dedup_assign_rename(provider, tmp_path):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_auditor_scores(server, provider, tmp_path):
-    texts = ["Help with baking bread at home.", "Emails to jane@example.com about case 12345."]
-    with support.backends_for(server, provider, tmp_path) as llm:
-        assert llm.auditor.audit(texts) == [5, 2]
-        assert llm.failures().is_empty()
-    assert "Rate the privacy" in server.requests[0].prompt_text
-    assert json.dumps(server.requests[0].body).count("score") >= 1
+def test_auditor_scores_texts_in_batches_and_reasks_an_incomplete_batch(provider, tmp_path):
+    texts = ["Help with baking bread at home.", "Emails to jane@example.com about case 12345.", "Tax forms."]
+    answered = []
+
+    def drop_one_first(request):
+        answer = support.server_module.default_responder(request)
+        if not answered:  # the first batch answer misses a text: must be re-asked
+            answer["scores"] = answer["scores"][:-1]
+        answered.append(request)
+        return answer
+
+    with (
+        support.ProtocolServer(responder=drop_one_first) as server,
+        support.backends_for(
+            server, provider, tmp_path, llm_audit_batch_size=2, llm_max_concurrency=1
+        ) as llm,
+    ):
+        assert llm.auditor.audit(texts) == [5, 2, 5]
+        assert llm.failures().is_empty() and llm.metadata()["llm_reasks"] == 1
+    assert server.request_count == 3  # two batches, one re-ask
+    assert "Rate the privacy of each of the 2 numbered texts" in server.requests[0].prompt_text
 
 
 def test_anthropic_backend_honours_anthropic_base_url(server, tmp_path, monkeypatch):

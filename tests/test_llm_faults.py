@@ -120,3 +120,29 @@ def test_requests_per_minute_limit_spaces_requests(server, tmp_path):
     result, _ = _extract(server, "anthropic", tmp_path, texts=texts, llm_requests_per_minute=120)
     # a burst of at most 2 (120/min spread per second), then one every 0.5 s
     assert result.facets.height == 4 and time.perf_counter() - start >= 0.9
+
+
+def test_a_failed_audit_fails_closed_and_is_logged(server, tmp_path):
+    server.fault_rule = lambda request: Fault("refusal")
+    with support.backends_for(server, "anthropic", tmp_path) as llm:
+        assert llm.auditor.audit(["A title.", "Another title."]) == [1, 1]
+        failures = llm.failures()
+    assert failures["stage"].to_list() == ["audit"] and "refusal" in failures["error"][0]
+
+
+def test_a_failed_cluster_name_stops_the_stage_after_naming_the_rest(server, tmp_path):
+    import numpy as np
+
+    from clio_dagster.core.interfaces import ClusterGroups
+    from clio_dagster.llm.naming import LLMStageError
+
+    groups = ClusterGroups(texts=["bread", "cake", "python"], labels=np.array([0, 0, 1]), centroids=np.eye(2))
+    server.fault_rule = lambda request: (
+        Fault("refusal") if "python" in request.prompt_text.split("<outside")[0] else None
+    )
+    with (
+        support.backends_for(server, "anthropic", tmp_path) as llm,
+        pytest.raises(LLMStageError, match="1 of 2"),
+    ):
+        llm.namer.name_clusters(groups)
+    assert server.request_count == 2

@@ -95,7 +95,7 @@ def build_llm_backends(settings: Settings, cache_dir: Path, options: Any = None)
         facets=LLMFacetExtractor(llm, models["facets"]),
         namer=LLMClusterNamer(llm, models["naming"], examples=settings.llm_examples_per_cluster, log=log),
         hierarchy=LLMHierarchyNamer(llm, models["hierarchy"], log=log),
-        auditor=LLMAuditor(llm, models["audit"], log=log),
+        auditor=LLMAuditor(llm, models["audit"], batch_size=settings.llm_audit_batch_size, log=log),
         backend="llm",
         model=models["naming"],
         usage=llm.usage,

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from clio_dagster.core.interfaces import ClusterGroups
 from clio_dagster.llm.client import StructuredLLM
-from clio_dagster.llm.prompting import load_prompt, neutralise, render_items
+from clio_dagster.llm.prompting import load_prompt, render_items
 from clio_dagster.schema import FACET_FAILURES_SCHEMA, ClusterName
 
 
@@ -26,9 +26,26 @@ class Categories(BaseModel):
     categories: list[ClusterName] = Field(min_length=1)
 
 
-class AuditAnswer(BaseModel):
+class AuditScore(BaseModel):
+    index: int = Field(ge=0, description="the number of the text")
     score: int = Field(ge=1, le=5, description="5 = nothing private ... 1 = identifies someone")
     reason: str
+
+
+class _AuditBatch(BaseModel):
+    scores: list[AuditScore]
+
+    @model_validator(mode="after")
+    def _one_per_text(self) -> _AuditBatch:
+        if sorted(s.index for s in self.scores) != list(range(len(self.scores))):
+            raise ValueError("give exactly one entry for each numbered text, numbered from 0")
+        return self
+
+
+def _audit_model(n: int) -> type[BaseModel]:
+    return create_model(
+        "audit", __base__=_AuditBatch, scores=(list[AuditScore], Field(min_length=n, max_length=n))
+    )
 
 
 def _choice_model(n: int) -> type[BaseModel]:
@@ -215,30 +232,42 @@ class LLMHierarchyNamer:
 
 
 class LLMAuditor:
-    """Auditor: a 1–5 privacy score per public text; a failed audit scores 1 (fail closed) and is logged."""
+    """Auditor: a 1–5 privacy score per public text, ``batch_size`` texts per call.
+
+    A text whose audit failed scores 1 (fail closed: it is regenerated or withheld) and is logged.
+    """
 
     def __init__(
         self,
         llm: StructuredLLM,
         model: str,
         *,
+        batch_size: int = 10,
         temperature: float | None = None,
         log: _FailureLog | None = None,
     ):
-        self.llm, self.model, self.temperature, self.log = llm, model, temperature, log or _FailureLog()
+        self.llm, self.model, self.batch_size = llm, model, batch_size
+        self.temperature, self.log = temperature, log or _FailureLog()
         self.prompt = load_prompt("audit")
 
     def audit(self, texts: Sequence[str]) -> list[int | None]:
-        async def one(text: str) -> AuditAnswer:
-            return await self.llm.ask(
+        batches = [list(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+
+        async def one(batch: list[str]) -> list[int]:
+            values = {"texts": render_items(batch, numbered=True), "count": len(batch)}
+            answer = await self.llm.ask(
                 role="audit",
                 model=self.model,
                 prompt=self.prompt,
-                answer=AuditAnswer,
-                values={"text": neutralise(text)},
+                values=values,
+                answer=_audit_model(len(batch)),
                 temperature=self.temperature,
             )
+            return [s.score for s in sorted(answer.scores, key=lambda s: s.index)]
 
-        results = self.llm.map(one, list(texts))
-        self.log.check(self.llm, "audit", [f"text:{i}" for i in range(len(texts))], results)
-        return [1 if isinstance(r, BaseException) else r.score for r in results]
+        results = self.llm.map(one, batches)
+        self.log.check(self.llm, "audit", [f"audit_batch:{i}" for i in range(len(batches))], results)
+        scores: list[int | None] = []
+        for batch, result in zip(batches, results, strict=True):
+            scores.extend([1] * len(batch) if isinstance(result, BaseException) else result)
+        return scores
