@@ -29,11 +29,12 @@ def audited_hierarchy(
     )
     shown = {c for n in screened_hierarchy if n.is_leaf for c in n.cluster_ids}
     suppressed = cluster_names.filter(~pl.col("cluster_id").is_in(list(shown)))
-    backends = llm.backends(cfg)
+    with llm.backends(cfg) as backends:
+        backend, model = backends.backend, backends.model
     public = PublicHierarchy(
         date=context.partition_key,
-        backend=backends.kind,
-        model=backends.model,
+        backend=backend,
+        model=model,
         privacy=PrivacySummary(
             min_unique_users=cfg.min_unique_users,
             min_conversations=cfg.min_conversations,

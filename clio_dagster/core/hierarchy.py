@@ -114,23 +114,25 @@ def _group_with_llm(
         if n_neighbourhoods > 1
         else np.zeros(n, dtype=np.int64)
     )
-    candidates: list[ClusterName] = []
+    requests = []
     for hood in np.unique(neighbourhood):
         inside = np.flatnonzero(neighbourhood == hood)
         outside = np.flatnonzero(neighbourhood != hood)
         centre = _unit(name_vectors[inside].mean(axis=0, keepdims=True))[0]
         nearby = outside[np.argsort(-(name_vectors[outside] @ centre))[: spec.nearby_outside]]
         wanted = max(1, round(size * len(inside) / n))
-        candidates += llm.propose([level.names[i] for i in inside], [level.names[i] for i in nearby], wanted)
+        requests.append(([level.names[i] for i in inside], [level.names[i] for i in nearby], wanted))
+    candidates = [c for proposed in llm.propose_all(requests) for c in proposed]
     if len(candidates) > size:
         candidates = llm.deduplicate(candidates, size)
     if not candidates:
         return None
-    labels = np.asarray(llm.assign(level.names, candidates, seed), dtype=np.int64)
+    labels = np.asarray(llm.assign_all(level.names, candidates, seed), dtype=np.int64)
     if len(np.unique(labels)) >= n:
         return None
     _, children = _parents_from_labels(level, labels)
-    renamed = [llm.rename([level.names[c] for c in group]) for group in children]
+    # renamed[i] names parent i in the contiguous order that _parents_from_labels gives
+    renamed = llm.rename_all([[level.names[c] for c in group] for group in children])
     return labels, renamed
 
 
@@ -175,8 +177,7 @@ def build_hierarchy(
         contiguous, children = _parents_from_labels(level, labels)
         centroids, sizes, members = _aggregate(level, children)
         if proposal:
-            by_old = {int(old): new for old, new in zip(labels, contiguous, strict=True)}
-            names = [proposal[1][old] for old in sorted(by_old, key=by_old.__getitem__)]
+            names = proposal[1]
         else:
             base_to_parent = np.empty(n_base, dtype=np.int64)
             for parent, base_ids in enumerate(members):
