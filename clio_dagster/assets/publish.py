@@ -48,11 +48,12 @@ def audited_hierarchy(
             release.suppressed_conversations,
         )
         metadata = release.metadata()
-    backends = llm.backends(cfg)
+    with llm.backends(cfg) as backends:
+        backend, model = backends.backend, backends.model
     public = PublicHierarchy(
         date=context.partition_key,
-        backend=backends.kind,
-        model=backends.model,
+        backend=backend,
+        model=model,
         privacy=PrivacySummary(
             min_unique_users=cfg.min_unique_users,
             min_conversations=cfg.min_conversations,
