@@ -131,10 +131,10 @@ class _LowScoreForOneNode:
 def test_a_low_audit_score_is_withheld_at_screening(corpus_env: Settings, sample_corpus, monkeypatch):
     auditor = _LowScoreForOneNode()
 
-    def backends(self, settings):
+    def backends(self, settings=None):
         from dataclasses import replace
 
-        return replace(local_backends(settings), auditor=auditor)
+        return replace(local_backends(self.settings(settings)), auditor=auditor)
 
     monkeypatch.setattr(LLMResource, "backends", backends)
     date = support.first_date(sample_corpus)
