@@ -7,9 +7,12 @@ its own parent. Every remaining node therefore passed both screens.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import polars as pl
 
 from clio_dagster.core.interfaces import Auditor
 from clio_dagster.schema import ClusterName, HierarchyNode
@@ -142,3 +145,87 @@ def _without(
         walk(root, 0)
     order = {n.id: i for i, n in enumerate(nodes)}
     return sorted(out, key=lambda n: (n.depth, order[n.id]))
+
+
+@dataclass(frozen=True)
+class RareTerm:
+    """A word of a public text that few users wrote (see ``rare_term_scanner``)."""
+
+    start: int
+    end: int
+    entity_type: str = "RARE_TERM"
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_IDENTIFIER = (
+    r"\S*(?:@|://|www\.)\S*"
+    r"|(?:[^\W\d_]+\s+){1,2}(?:at|\[at\]|\(at\))\s+[^\W\d_]+\s+(?:dot|\[dot\]|\(dot\))\s+[^\W\d_]+"
+)
+
+
+def rare_proper_terms(
+    texts: Sequence[str], user_ids: Sequence[str], *, min_unique_users: int
+) -> frozenset[str]:
+    """Lower-cased words that 1 to ``min_unique_users - 1`` distinct users wrote, at least once
+    capitalised inside a sentence, in a script without case, or inside an e-mail, URL or handle:
+    the names, places and addresses of a few people. Capitals starting a sentence do not count."""
+    frame = pl.DataFrame(
+        {"user_id": list(user_ids), "text": list(texts)}, schema={"user_id": pl.Utf8, "text": pl.Utf8}
+    )
+
+    def words(text: pl.Expr) -> pl.DataFrame:
+        return (
+            frame.select("user_id", text.str.extract_all(_WORD.pattern).alias("word"))
+            .explode("word")
+            .drop_nulls()
+        )
+
+    users = (
+        words(pl.col("text"))
+        .group_by(key=pl.col("word").str.to_lowercase())
+        .agg(users=pl.col("user_id").n_unique())
+    )
+    # a sentence-initial capital becomes "x", so only capitals inside sentences mark a name
+    inside = pl.col("text").str.replace_all(r"(^|[.!?。！？:]\s+|\n\s*)\p{Lu}", "${1}x")
+    word = pl.col("word")
+    capitalised = (
+        words(inside)
+        # capitalised, or a script without case
+        .filter((word != word.str.to_lowercase()) | (word == word.str.to_uppercase()))
+        .select(key=word.str.to_lowercase())
+    )
+    # every word of an e-mail, URL or handle, written out or not ("jo smith at mail dot com")
+    in_identifiers = words(pl.col("text").str.extract_all(_IDENTIFIER).list.join(" ")).select(
+        key=word.str.to_lowercase()
+    )
+    named = pl.concat([capitalised, in_identifiers]).unique()
+    rare = users.filter((pl.col("users") < min_unique_users) & (pl.col("key").str.len_chars() > 1)).join(
+        named, on="key"
+    )
+    return frozenset(rare["key"].to_list())
+
+
+def rare_term_scanner(base: Scanner, rare_terms: frozenset[str]) -> Scanner:
+    """``base``'s findings plus every word of a text that is one of ``rare_terms``.
+
+    An LLM that copies a name from the few conversations that mention it (because an injection
+    asked it to, or by mistake) is caught here even when the PII scanner does not know the name:
+    the word is not k-anonymous in the partition's own text. Words the model brings itself (not
+    in the data) and words many users wrote pass.
+    """
+
+    def scan(texts: Sequence[str]) -> list[list[Finding]]:
+        found = base(texts)
+        return [
+            [
+                *f,
+                *(
+                    RareTerm(m.start(), m.end())
+                    for m in _WORD.finditer(text)
+                    if m.group().lower() in rare_terms
+                ),
+            ]
+            for f, text in zip(found, texts, strict=True)
+        ]
+
+    return scan
