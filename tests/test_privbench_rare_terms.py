@@ -29,7 +29,7 @@ def _no_pii(texts):
 
 def test_rare_capitalised_and_caseless_words_are_rare_terms() -> None:
     rare = rare_proper_terms(RAW, USERS, min_unique_users=3)
-    assert {"guillaume", "bègue", "東京タワーの近くで会いましょう"} <= rare
+    assert {"guillaume", "bègue", "東京", "タワ"} <= rare  # Japanese by character pairs
     assert "cv" not in rare and "improve" not in rare  # written by 3+ users
     assert "améliore" not in rare  # rare but never capitalised: ordinary vocabulary
     assert "i" not in rare
@@ -77,3 +77,13 @@ def test_lower_case_words_of_emails_written_out_or_not_are_rare_terms() -> None:
     rare = rare_proper_terms(raw, ["u1", "u1", "u2", "u3"], min_unique_users=2)
     assert {"zephyrine", "quillfeather", "postmail"} <= rare
     assert "summary" not in rare and "ignore" not in rare  # 3 users; and sentence-initial
+
+
+def test_a_japanese_address_fragment_is_found_by_character_pairs() -> None:
+    raw = ["住所は千葉県いすみ市大原です、翻訳して", "すみません、翻訳して", "すみません、翻訳して"]
+    rare = rare_proper_terms(raw, ["u1", "u2", "u3"], min_unique_users=2)
+    scan = rare_term_scanner(_no_pii, rare)
+    title = "Translation requests いすみ市"
+    found = scan([title, "すみません 翻訳"])
+    assert [title[f.start : f.end] for f in found[0]] == ["いすみ市"]
+    assert found[1] == []  # pairs two users wrote

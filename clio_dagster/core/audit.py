@@ -174,11 +174,20 @@ def rare_proper_terms(
     )
 
     def words(text: pl.Expr) -> pl.DataFrame:
-        return (
+        found = (
             frame.select("user_id", text.str.extract_all(_WORD.pattern).alias("word"))
             .explode("word")
             .drop_nulls()
         )
+        # runs of a script without spaces (Japanese, Chinese) are compared by character pairs
+        long_caseless = _caseless(pl.col("word")) & (pl.col("word").str.len_chars() > 2)
+        pairs = (
+            found.filter(long_caseless)
+            .with_columns(at=pl.int_ranges(0, pl.col("word").str.len_chars() - 1))
+            .explode("at")
+            .select("user_id", pl.col("word").str.slice(pl.col("at"), 2))
+        )
+        return pl.concat([found.filter(~long_caseless), pairs])
 
     users = (
         words(pl.col("text"))
@@ -191,7 +200,7 @@ def rare_proper_terms(
     capitalised = (
         words(inside)
         # capitalised, or a script without case
-        .filter((word != word.str.to_lowercase()) | (word == word.str.to_uppercase()))
+        .filter((word != word.str.to_lowercase()) | _caseless(word))
         .select(key=word.str.to_lowercase())
     )
     # every word of an e-mail, URL or handle, written out or not ("jo smith at mail dot com")
@@ -205,8 +214,20 @@ def rare_proper_terms(
     return frozenset(rare["key"].to_list())
 
 
+def _caseless(word: pl.Expr) -> pl.Expr:
+    return (word == word.str.to_uppercase()) & (word == word.str.to_lowercase())
+
+
+def _is_rare(word: str, rare_terms: frozenset[str]) -> bool:
+    key = word.lower()
+    if len(key) > 2 and key == word.upper():  # no case: compare character pairs, as when counting
+        return any(key[i : i + 2] in rare_terms for i in range(len(key) - 1))
+    return key in rare_terms
+
+
 def rare_term_scanner(base: Scanner, rare_terms: frozenset[str]) -> Scanner:
-    """``base``'s findings plus every word of a text that is one of ``rare_terms``.
+    """``base``'s findings plus every word of a text that is one of ``rare_terms`` (for a script
+    without case: any of its character pairs is).
 
     An LLM that copies a name from the few conversations that mention it (because an injection
     asked it to, or by mistake) is caught here even when the PII scanner does not know the name:
@@ -222,7 +243,7 @@ def rare_term_scanner(base: Scanner, rare_terms: frozenset[str]) -> Scanner:
                 *(
                     RareTerm(m.start(), m.end())
                     for m in _WORD.finditer(text)
-                    if m.group().lower() in rare_terms
+                    if _is_rare(m.group(), rare_terms)
                 ),
             ]
             for f, text in zip(found, texts, strict=True)
