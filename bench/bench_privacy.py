@@ -3,6 +3,7 @@ facet and public stages; no public node below the thresholds; the micro-topic ne
 
     python bench/bench_privacy.py --days 2 --conversations 3000
     python bench/bench_privacy.py --days 1 --conversations 1000 --backend llm [--obey]
+    python bench/bench_privacy.py --days 2 --conversations 3000 --dp-epsilon 4
 
 Builds the synthetic sample (``truth.jsonl`` lists each conversation's planted names, emails,
 phones and addresses), runs every partition through the Dagster job, then measures:
@@ -191,6 +192,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", choices=("local", "llm"), default="local")
     parser.add_argument("--obey", action="store_true", help="llm: the scripted model obeys injections")
+    parser.add_argument("--dp-epsilon", type=float, default=None, help="release counts with DP")
     parser.add_argument("--home", type=Path, default=None)
     args = parser.parse_args()
 
@@ -202,6 +204,8 @@ def main() -> None:
     )
     days = load_day(sample.conversations, sample.truth)
     os.environ.update(CLIO_HOME=str(work / "home"), CLIO_INPUT=str(sample.conversations))
+    if args.dp_epsilon:
+        os.environ.update(CLIO_DP_EPSILON=str(args.dp_epsilon), CLIO_DP_NOISE_SECRET="bench-privacy")
     with ExitStack() as stack:
         if args.backend == "llm":
             sys.path.insert(0, str(ROOT / "tests"))
@@ -240,6 +244,7 @@ def _pct(n: int, d: int) -> str:
 
 def render(f: dict, args: argparse.Namespace, elapsed: float) -> str:
     backend = args.backend + (" (obeying injections)" if args.obey else "")
+    backend += f", DP epsilon {args.dp_epsilon:g}" if args.dp_epsilon else ""
     lines = [
         f"backend {backend}; {args.days} days x {args.conversations:,} conversations, seed {args.seed}; "
         f"pipeline {elapsed:.0f}s",
