@@ -21,7 +21,6 @@ from clio_dagster.assets import (
     naming,
     publish,
 )
-from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
 from clio_dagster.config import Settings
@@ -34,7 +33,7 @@ from clio_dagster.sensors.retention import retention_job, retention_schedule
 
 ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
 
-daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
+daily_job = define_asset_job("clio_daily", selection=AssetSelection.all())
 
 
 def build_sensors() -> list:
