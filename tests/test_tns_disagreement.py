@@ -128,3 +128,11 @@ def test_wilson_and_correlation_helpers():
     assert low[2] < 0.5 < high[2] and high[2] - low[2] < 0.2
     assert correlations(np.array([1, 2, 3, 4]), np.array([1, 4, 9, 16]))["spearman"] == pytest.approx(1.0)
     assert correlations(np.array([1.0, 1.0, 1.0]), np.array([1, 2, 3]))["pearson"] is None
+
+
+def test_everything_suppressed_keeps_cluster_rows_but_lists_no_nodes():
+    rows = _rows().with_columns(pl.lit(None, pl.List(pl.Utf8)).alias("node_path"))
+    report = disagreement_report(rows)
+    assert report["nodes"] == [] and report["false_positive_nodes"] == []
+    assert len(report["clusters"]) == 14 and report["pearson"] is not None
+    assert public_view(report, set())["nodes"] == []

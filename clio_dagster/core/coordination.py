@@ -75,7 +75,8 @@ class CoordinationParams:
     shingle_size: int = 2
     max_words: int = 64
     reduced_dim: int = 64  # PCA size for the neighbour search only; pairs are verified in full
-    exact_search_below: int = 50_000  # below this many texts, a flat (exact) index
+    exact_search_below: int = 5_000  # below this many texts, a flat (exact) index
+    probes: int = 6  # IVF cells searched per query
     chunk_size: int = 50_000
     threads: int = 2
     seed: int = 0
@@ -102,34 +103,33 @@ def _neighbour_pairs(embeddings: np.ndarray, params: CoordinationParams) -> np.n
     faiss.omp_set_num_threads(params.threads)
     n, dim = embeddings.shape
     rng = np.random.default_rng(params.seed)
-    sample = embeddings[np.sort(rng.choice(n, size=min(n, 50_000), replace=False))].astype(np.float32)
     pca = None
     if dim > params.reduced_dim and n > params.reduced_dim:
         pca = faiss.PCAMatrix(dim, params.reduced_dim)
-        pca.train(sample)
-
-    def reduce(block: np.ndarray) -> np.ndarray:
-        block = np.ascontiguousarray(block, dtype=np.float32)
-        out = pca.apply(block) if pca is not None else block.copy()
-        faiss.normalize_L2(out)
-        return out
-
+        pca.train(np.ascontiguousarray(embeddings[np.sort(rng.choice(n, min(n, 10_000), replace=False))]))
     out_dim = params.reduced_dim if pca is not None else dim
+    # reduced once and kept: n x reduced_dim float32 (256 MB at 1M x 64)
+    reduced = np.empty((n, out_dim), dtype=np.float32)
+    for start in range(0, n, params.chunk_size):
+        block = np.ascontiguousarray(embeddings[start : start + params.chunk_size], dtype=np.float32)
+        reduced[start : start + len(block)] = pca.apply(block) if pca is not None else block
+    faiss.normalize_L2(reduced)
     if n < params.exact_search_below:
         index = faiss.IndexFlatIP(out_dim)
     else:
-        nlist = int(max(1, min(4096, 4 * np.sqrt(n), n // 39)))
+        # ~2 sqrt(n) lists trained on the 39 points per list k-means needs; near-duplicates sit in
+        # the same or an adjacent cell, so a few probes find them
+        nlist = int(max(1, min(4096, 2 * np.sqrt(n), n // 39)))
         quantizer = faiss.IndexFlatIP(out_dim)
         index = faiss.IndexIVFFlat(quantizer, out_dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = params.seed
-        index.train(reduce(sample[: min(len(sample), 40 * nlist)]))
-        index.nprobe = 8
-    for start in range(0, n, params.chunk_size):
-        index.add(reduce(embeddings[start : start + params.chunk_size]))
+        index.train(reduced[np.sort(rng.choice(n, min(n, 39 * nlist), replace=False))])
+        index.nprobe = params.probes
+    index.add(reduced)
     k = min(params.neighbours + 1, n)
     pairs = []
     for start in range(0, n, params.chunk_size):
-        _, found = index.search(reduce(embeddings[start : start + params.chunk_size]), k)
+        _, found = index.search(reduced[start : start + params.chunk_size], k)
         rows = np.repeat(np.arange(start, start + len(found)), k)
         flat = found.reshape(-1)
         valid = flat >= 0
