@@ -76,6 +76,8 @@ def coordination_corpus(
         for _ in range(rng.integers(1, 6)):
             text, request = _organic_text(rng)
             add(f"u{u}", text, request, rng.uniform(0, 1440))
+        if u % 4 == 0:  # short messages are the same for everyone and must be skipped
+            add(f"u{u}", "thanks a lot", "The user thanks the assistant", rng.uniform(0, 1440))
         if u % 3 == 0:  # a third of organic users also ask the popular question, once
             add(f"u{u}", POPULAR, "The user asks how weather differs from climate", rng.uniform(0, 1440))
     for h in range(heavy_users):  # heavy users who repeat their own question many times

@@ -96,22 +96,25 @@ def template_texts(conversations: pl.DataFrame, max_chars: int = 2000) -> pl.Ser
     return conversations.select(user_text.alias("text"))["text"]
 
 
-def _neighbour_pairs(embeddings: np.ndarray, params: CoordinationParams) -> np.ndarray:
-    """Candidate (i, j) pairs: each row with its ``neighbours`` nearest rows (approximate above a size)."""
+def _neighbour_pairs(embeddings: np.ndarray, rows: np.ndarray, params: CoordinationParams) -> np.ndarray:
+    """Candidate (i, j) pairs over ``embeddings[rows]`` (positions in ``rows``): each with its
+    ``neighbours`` nearest (approximate above a size). ``rows`` avoids copying the matrix."""
     import faiss
 
     faiss.omp_set_num_threads(params.threads)
-    n, dim = embeddings.shape
+    n, dim = len(rows), embeddings.shape[1]
     rng = np.random.default_rng(params.seed)
     pca = None
     if dim > params.reduced_dim and n > params.reduced_dim:
         pca = faiss.PCAMatrix(dim, params.reduced_dim)
-        pca.train(np.ascontiguousarray(embeddings[np.sort(rng.choice(n, min(n, 10_000), replace=False))]))
+        pca.train(
+            np.ascontiguousarray(embeddings[rows[np.sort(rng.choice(n, min(n, 10_000), replace=False))]])
+        )
     out_dim = params.reduced_dim if pca is not None else dim
     # reduced once and kept: n x reduced_dim float32 (256 MB at 1M x 64)
     reduced = np.empty((n, out_dim), dtype=np.float32)
     for start in range(0, n, params.chunk_size):
-        block = np.ascontiguousarray(embeddings[start : start + params.chunk_size], dtype=np.float32)
+        block = np.ascontiguousarray(embeddings[rows[start : start + params.chunk_size]], dtype=np.float32)
         reduced[start : start + len(block)] = pca.apply(block) if pca is not None else block
     faiss.normalize_L2(reduced)
     if n < params.exact_search_below:
@@ -137,18 +140,23 @@ def _neighbour_pairs(embeddings: np.ndarray, params: CoordinationParams) -> np.n
     return unique_pairs(np.concatenate(pairs)) if pairs else np.empty((0, 2), dtype=np.int64)
 
 
-def _cosines(embeddings: np.ndarray, pairs: np.ndarray, chunk_size: int = 200_000) -> np.ndarray:
+def _cosines(
+    embeddings: np.ndarray, rows: np.ndarray, pairs: np.ndarray, chunk_size: int = 200_000
+) -> np.ndarray:
     out = np.empty(len(pairs), dtype=np.float32)
     for start in range(0, len(pairs), chunk_size):
-        chunk = pairs[start : start + chunk_size]
+        chunk = rows[pairs[start : start + chunk_size]]
         left = embeddings[chunk[:, 0]].astype(np.float32)
         right = embeddings[chunk[:, 1]].astype(np.float32)
         out[start : start + len(chunk)] = np.einsum("ij,ij->i", left, right)
     return out
 
 
-def similar_pairs(texts: pl.Series, embeddings: np.ndarray, params: CoordinationParams) -> np.ndarray:
-    """Pairs (i, j) of rows whose embeddings and wording both pass their thresholds."""
+def similar_pairs(
+    texts: pl.Series, embeddings: np.ndarray, rows: np.ndarray, params: CoordinationParams
+) -> np.ndarray:
+    """Pairs (i, j) of positions in ``texts`` (whose embeddings are ``embeddings[rows]``) where
+    embeddings and wording both pass their thresholds."""
     signatures = minhash_signatures(
         texts,
         num_perm=params.num_perm,
@@ -159,12 +167,15 @@ def similar_pairs(texts: pl.Series, embeddings: np.ndarray, params: Coordination
     )
     candidates = unique_pairs(
         np.concatenate(
-            [lsh_candidate_pairs(signatures, params.bands, params.seed), _neighbour_pairs(embeddings, params)]
+            [
+                lsh_candidate_pairs(signatures, params.bands, params.seed),
+                _neighbour_pairs(embeddings, rows, params),
+            ]
         )
     )
     keep = estimated_jaccard(signatures, candidates) >= params.template_threshold
     candidates = candidates[keep]
-    return candidates[_cosines(embeddings, candidates) >= params.embed_threshold]
+    return candidates[_cosines(embeddings, rows, candidates) >= params.embed_threshold]
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -248,9 +259,7 @@ def detect_coordination(
     eligible = frame.filter(word_lists(frame["text"], params.max_words).list.len() >= params.min_words)
     if eligible.height < 2:
         return pl.DataFrame(schema=COORDINATED_SCHEMA)
-    rows = eligible["row"].to_numpy()
-    vectors = embeddings if len(rows) == len(embeddings) else embeddings[rows]
-    pairs = similar_pairs(eligible["text"], vectors, params)
+    pairs = similar_pairs(eligible["text"], embeddings, eligible["row"].to_numpy().astype(np.int64), params)
     templates = _components(eligible.height, pairs)
     sized = eligible.with_columns(pl.Series("template", templates))
     sized = sized.filter(pl.len().over("template") > 1)
