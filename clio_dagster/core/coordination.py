@@ -77,6 +77,7 @@ class CoordinationParams:
     reduced_dim: int = 64  # PCA size for the neighbour search only; pairs are verified in full
     exact_search_below: int = 5_000  # below this many texts, a flat (exact) index
     probes: int = 6  # IVF cells searched per query
+    search_margin: float = 0.15  # neighbours kept if reduced-space cosine >= embed_threshold - this
     chunk_size: int = 50_000
     threads: int = 2
     seed: int = 0
@@ -132,11 +133,12 @@ def _neighbour_pairs(embeddings: np.ndarray, rows: np.ndarray, params: Coordinat
     k = min(params.neighbours + 1, n)
     pairs = []
     for start in range(0, n, params.chunk_size):
-        _, found = index.search(reduced[start : start + params.chunk_size], k)
-        rows = np.repeat(np.arange(start, start + len(found)), k)
-        flat = found.reshape(-1)
-        valid = flat >= 0
-        pairs.append(unique_pairs(np.stack([rows[valid], flat[valid]], axis=1)))
+        scores, found = index.search(reduced[start : start + params.chunk_size], k)
+        # neighbours far below the bar in the reduced space are dropped here, so the candidate
+        # list stays proportional to the near-duplicates, not to n * neighbours
+        valid = (found >= 0) & (scores >= params.embed_threshold - params.search_margin)
+        rows = np.broadcast_to(np.arange(start, start + len(found))[:, None], found.shape)
+        pairs.append(unique_pairs(np.stack([rows[valid], found[valid]], axis=1)))
     return unique_pairs(np.concatenate(pairs)) if pairs else np.empty((0, 2), dtype=np.int64)
 
 
