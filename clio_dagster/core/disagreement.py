@@ -95,6 +95,7 @@ def _aggregate(rows: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.col("_flag").sum().alias("flagged_count"),
         pl.col("_flag").mean().alias("flag_rate"),
         pl.col("concerning").cast(pl.Float64).mean().alias("concerning_mean"),
+        pl.col("concerning").count().alias("_concern_count"),
     )
 
 
@@ -104,7 +105,7 @@ def _with_scores(stats: pl.DataFrame) -> pl.DataFrame:
         stats["flagged_count"].fill_null(0).to_numpy(), stats["moderated_count"].to_numpy()
     )
     concern = ((stats["concerning_mean"].fill_null(1.0).to_numpy() - 1.0) / 4.0).clip(0, 1)
-    n = stats["conversation_count"].to_numpy().astype(np.float64)
+    n = stats["_concern_count"].to_numpy().astype(np.float64)  # facet failures carry no concern
     concern_low, concern_high = wilson_bounds(concern * n, n)
     moderated = stats["moderated_count"].to_numpy() > 0
     return stats.with_columns(

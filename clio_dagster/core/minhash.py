@@ -51,7 +51,7 @@ def minhash_signatures(
     mult = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
     add = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
     out = np.full((len(texts), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    block = 8  # permutations per pass; bounds the (shingles x block) temporary
+    block = 4  # permutations per pass; bounds the (shingles x block) temporary
     for start in range(0, len(texts), chunk_size):
         words = word_lists(texts.slice(start, chunk_size), max_words)
         doc, hashes = _shingle_hashes(words, shingle_size, seed)
@@ -60,7 +60,10 @@ def minhash_signatures(
         starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
         rows = start + doc[starts]
         for p in range(0, num_perm, block):
-            values = (hashes[:, None] * mult[None, p : p + block] + add[None, p : p + block]) >> np.uint64(32)
+            # in place: one (shingles x block) uint64 temporary per pass
+            values = hashes[:, None] * mult[None, p : p + block]
+            values += add[None, p : p + block]
+            values >>= np.uint64(32)
             out[rows, p : p + block] = np.minimum.reduceat(values.astype(np.uint32), starts, axis=0)
     return out
 
