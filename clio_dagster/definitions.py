@@ -20,6 +20,8 @@ from clio_dagster.assets import (
     ingest,
     naming,
     publish,
+    safety,
+    trends,
 )
 from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
@@ -31,7 +33,19 @@ from clio_dagster.resources.storage import RestrictedFileIOManager
 from clio_dagster.sensors.alerts import make_alert_sensors
 from clio_dagster.sensors.retention import retention_job, retention_schedule
 
-ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
+ASSET_MODULES = [
+    ingest,
+    facets,
+    embeddings,
+    clusters,
+    naming,
+    hierarchy,
+    audit,
+    trends,
+    publish,
+    explorer,
+    safety,
+]
 
 daily_job = define_asset_job("clio_daily", selection=AssetSelection.all())
 
