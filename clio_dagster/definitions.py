@@ -20,8 +20,9 @@ from clio_dagster.assets import (
     ingest,
     naming,
     publish,
+    safety,
+    trends,
 )
-from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
 from clio_dagster.config import Settings
@@ -32,9 +33,21 @@ from clio_dagster.resources.storage import RestrictedFileIOManager
 from clio_dagster.sensors.alerts import make_alert_sensors
 from clio_dagster.sensors.retention import retention_job, retention_schedule
 
-ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
+ASSET_MODULES = [
+    ingest,
+    facets,
+    embeddings,
+    clusters,
+    naming,
+    hierarchy,
+    audit,
+    trends,
+    publish,
+    explorer,
+    safety,
+]
 
-daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
+daily_job = define_asset_job("clio_daily", selection=AssetSelection.all())
 
 
 def build_sensors() -> list:

@@ -55,6 +55,6 @@ def hierarchy(
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="publish")
-def assignments(base_clusters: pl.DataFrame, screened_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
+def assignments(base_clusters: pl.DataFrame, tracked_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
     """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is not shown)."""
-    return node_paths(base_clusters, screened_hierarchy)
+    return node_paths(base_clusters, tracked_hierarchy)
