@@ -40,7 +40,7 @@ def _restricted_inputs(settings: Settings, date: str):
     facets = pl.read_parquet(restricted / "facets.parquet")
     base = pl.read_parquet(restricted / "base_clusters.parquet")
     screened = [
-        HierarchyNode.model_validate(n) for n in support.restricted_json(settings, date, "screened_hierarchy")
+        HierarchyNode.model_validate(n) for n in support.restricted_json(settings, date, "tracked_hierarchy")
     ]
     return facets, base, screened
 

@@ -37,7 +37,7 @@ def audited_hierarchy(
     if cfg.dp_epsilon is not None:
         release = release_with_dp(
             nodes,
-            screened_hierarchy,
+            tracked_hierarchy,
             facets,
             base_clusters,
             config=dp_config(cfg),
