@@ -64,7 +64,6 @@ def echoing_responder(planted: set[str]):
 
 # Found by this test: the PII scanner misses some non-English names ("Guillaume Bègue") that an
 # obeying model copies into a title, and the scripted auditor only flags emails and long numbers.
-@pytest.mark.xfail(strict=True, reason="needs the rare-term screen wired into screened_hierarchy")
 @pytest.mark.parametrize("provider", ["anthropic"])
 def test_an_llm_that_obeys_injections_leaks_nothing_public(
     provider, llm_sample, clio_home, tmp_path, monkeypatch

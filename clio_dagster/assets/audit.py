@@ -1,9 +1,10 @@
 """Every text that may become public is PII-scanned and audited; failures are regenerated or withheld."""
 
+import polars as pl
 from dagster import AssetExecutionContext, MetadataValue, asset
 
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.audit import redact_findings, screen_hierarchy
+from clio_dagster.core.audit import rare_proper_terms, rare_term_scanner, redact_findings, screen_hierarchy
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
@@ -11,14 +12,35 @@ from clio_dagster.schema import HierarchyNode
 
 @asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish")
 def screened_hierarchy(
-    context: AssetExecutionContext, hierarchy: list[HierarchyNode], settings: ClioSettings, llm: LLMResource
+    context: AssetExecutionContext,
+    hierarchy: list[HierarchyNode],
+    conversations: pl.DataFrame,
+    settings: ClioSettings,
+    llm: LLMResource,
 ) -> list[HierarchyNode]:
-    """The hierarchy with only texts that passed the PII scanner and the auditor."""
+    """The hierarchy with only texts that passed the PII scanner and the auditor.
+
+    Beside the scanner, any name-like word that fewer than ``min_unique_users`` users wrote today
+    counts as a finding: an LLM namer that copied it (an obeyed injection, say) is caught even where
+    the scanner does not know the name.
+    """
     from clio_dagster.core.privacy.pii import scan_texts
 
-    with llm.backends(settings.get()) as backends:
+    cfg = settings.get()
+    user_text = conversations.select(
+        "user_id",
+        pl.col("messages")
+        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
+        .list.join("\n")
+        .alias("text"),
+    )
+    rare = rare_proper_terms(user_text["text"], user_text["user_id"], min_unique_users=cfg.min_unique_users)
+    with llm.backends(cfg) as backends:
         result = screen_hierarchy(
-            hierarchy, scan=scan_texts, auditor=backends.auditor, regenerate=redact_findings
+            hierarchy,
+            scan=rare_term_scanner(scan_texts, rare),
+            auditor=backends.auditor,
+            regenerate=redact_findings,
         )
         accounting = backends.metadata()
     context.add_output_metadata(
@@ -28,6 +50,7 @@ def screened_hierarchy(
             "regenerated": len(result.regenerated),
             "withheld": len(result.withheld),
             "findings_by_type": MetadataValue.json(result.findings_by_type),
+            "rare_terms": len(rare),
             **accounting,
         }
     )

@@ -87,6 +87,21 @@ def public_language_rates(rates: pl.DataFrame, node_ids: set[str], thresholds: T
     }
 
 
+EXACT_COUNTS = ("conversation_count", "moderated_count", "flagged_count", "unique_users")
+
+
+def without_exact_counts(view: dict) -> dict:
+    """Under differential privacy the noisy counts of hierarchy.json are the only counts published:
+    exact ones beside them would let anyone subtract the noise."""
+    lists = ("false_positive_nodes", "false_negative_nodes", "nodes")
+    return {
+        key: [{k: v for k, v in item.items() if k not in EXACT_COUNTS} for item in value]
+        if key in lists
+        else value
+        for key, value in view.items()
+    }
+
+
 def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=1, sort_keys=True, allow_nan=False) + "\n")
 
@@ -109,7 +124,10 @@ def public_hierarchy(
     (out / "hierarchy.json").write_text(audited_hierarchy.model_dump_json(indent=1) + "\n")
     (out / "report.md").write_text(render_report(audited_hierarchy))
     public_ids = {n.id for n in audited_hierarchy.nodes}
-    _write_json(out / "disagreement.json", public_view(disagreement, public_ids))
+    view = public_view(disagreement, public_ids)
+    if cfg.dp_epsilon is not None:
+        view = without_exact_counts(view)
+    _write_json(out / "disagreement.json", view)
     thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
     _write_json(out / "languages.json", public_language_rates(language_rates, public_ids, thresholds))
     top = [n for n in audited_hierarchy.nodes if n.parent_id is None]
