@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.publish import node_paths
-from clio_dagster.core.trends import TrendParams, node_centroids, snapshot, track_nodes
+from clio_dagster.core.trends import TrendParams, node_centroids, settle_parents, snapshot, track_nodes
 from clio_dagster.schema import HierarchyNode
 
 
@@ -52,7 +52,9 @@ def track_hierarchy(
         )
         .select("node_id", "depth", "share", "concerning_mean")
     )
-    trends = track_nodes(date, frame, centroids, history, params)
+    trends = settle_parents(
+        track_nodes(date, frame, centroids, history, params), {n.id: n.parent_id for n in nodes}
+    )
     by_id = {row["node_id"]: row for row in trends.iter_rows(named=True)}
     stable = {node_id: row["stable_id"] for node_id, row in by_id.items()}
     renamed = [
