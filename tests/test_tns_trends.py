@@ -89,7 +89,7 @@ def test_one_to_one_matching_and_similarity_bar():
     days = [("2026-11-20", _day([0], [1.0], seed=1)), ("2026-11-21", _day([0, 0], [0.5, 0.5], seed=2))]
     _, second = _run(days)
     assert second["matched_similarity"].null_count() == 1  # only one of the two inherits the id
-    assert second["emerging"].sum() == 1
+    assert second["emerging"].sum() == 0  # a topic split in two is not a new topic
     unrelated = [("2026-11-20", _day([0], [1.0], seed=1)), ("2026-11-21", _day([4], [1.0], seed=2))]
     assert _run(unrelated)[1]["emerging"].to_list() == [True]
 
@@ -153,3 +153,44 @@ def test_assign_to_taxonomy_and_node_centroids():
     )
     assert centroids[0] @ BASE[0] > 0.95 and centroids[1] @ BASE[1] > 0.95
     assert np.linalg.norm(centroids, axis=1) == pytest.approx(1.0)
+
+
+def test_parent_is_emerging_only_if_all_children_are():
+    from clio_dagster.core.trends import settle_parents
+
+    trends = pl.DataFrame(
+        {
+            "node_id": ["top", "mid_old", "mid_new", "leaf_old", "leaf_new", "leaf_new2"],
+            "depth": [0, 1, 1, 2, 2, 2],
+            "emerging": [True, True, True, False, True, True],
+        }
+    )
+    parent_of = {
+        "top": None,
+        "mid_old": "top",
+        "mid_new": "top",
+        "leaf_old": "mid_old",
+        "leaf_new": "mid_old",
+        "leaf_new2": "mid_new",
+    }
+    settled = dict(zip(*settle_parents(trends, parent_of).select("node_id", "emerging"), strict=True))
+    assert settled == {
+        "top": False,  # holds an old topic below it
+        "mid_old": False,
+        "mid_new": True,
+        "leaf_old": False,
+        "leaf_new": True,
+        "leaf_new2": True,
+    }
+
+
+def test_emerging_bar_is_on_the_best_match_across_depths_and_days():
+    history = _history_of([("2026-11-20", _day([0, 1], [0.5, 0.5], seed=1))])
+    nodes, centroids = _day([1, 3], [0.5, 0.5], seed=2)
+    nodes = nodes.with_columns(pl.Series("depth", [2, 2], dtype=pl.Int64))  # no depth-2 history
+    trends = track_nodes("2026-11-21", nodes, centroids, history)
+    assert trends["matched_similarity"].is_null().all()  # ids: matched per depth only
+    assert trends["emerging"].to_list() == [False, True]  # topic 1 exists at another depth
+    assert trends["history_similarity"][0] > 0.9 > TrendParams().emerging_similarity
+    never = track_nodes("2026-11-21", nodes, centroids, history, TrendParams(emerging_similarity=-1.0))
+    assert not never["emerging"].any()

@@ -106,3 +106,61 @@ def coordination_corpus(
 def precision_recall(found: set[str], truth: set[str]) -> tuple[float, float]:
     hits = len(found & truth)
     return (hits / len(found) if found else 0.0), (hits / len(truth) if truth else 1.0)
+
+
+def pipeline_figures(settings, dates: list[str], truth: pl.DataFrame) -> dict[str, dict]:
+    """Per day of a pipeline run over the sample corpus: coordinated P/R against the planted
+    network, the rank (0 = first) in its ranking of the node holding most of each planted
+    disagreement group, and whether the nodes holding the planted new topic are emerging."""
+    import json
+
+    figures: dict[str, dict] = {}
+    for date in dates:
+        restricted = settings.restricted_partition(date)
+        conversations = pl.read_parquet(restricted / "conversations.parquet").select(
+            "conversation_id", "user_id"
+        )
+        day = conversations.join(truth, on="conversation_id")
+        spam = set(day.filter(pl.col("spam_network"))["user_id"])
+        found = set(pl.read_parquet(restricted / "coordinated.parquet")["user_id"])
+        precision, recall = precision_recall(found, spam)
+        report = json.loads((restricted / "disagreement.json").read_text())
+        paths = pl.read_parquet(restricted / "assignments.parquet").join(truth, on="conversation_id")
+        ranks = {}
+        for group, key in (
+            ("false_positive", "false_positive_nodes"),
+            ("false_negative", "false_negative_nodes"),
+        ):
+            holder = _holder(paths.filter(pl.col("group") == group))
+            ranking = [item["node_id"] for item in report[key]]
+            ranks[group] = ranking.index(holder) if holder in ranking else None
+        tracked = json.loads((restricted / "tracked_hierarchy.json").read_text())
+        emerging = {node["id"] for node in tracked if node.get("emerging")}
+        planted = _holder(paths.filter(pl.col("emerging")), leaf=True)
+        figures[date] = {
+            "spam_accounts": len(spam),
+            "precision": precision,
+            "recall": recall,
+            "fp_rank": ranks["false_positive"],
+            "fn_rank": ranks["false_negative"],
+            "emerging_nodes": len(emerging),
+            "planted_topic_emerging": planted in emerging if planted else None,
+        }
+    return figures
+
+
+def _holder(rows: pl.DataFrame, leaf: bool = False) -> str | None:
+    """The node holding most of ``rows`` (ties: the deeper, i.e. more specific, node)."""
+    rows = rows.filter(pl.col("node_path").is_not_null())
+    if rows.height == 0:
+        return None
+    if leaf:
+        rows = rows.with_columns(pl.col("node_path").list.tail(1))
+    counts = (
+        rows.with_columns(pl.int_ranges(0, pl.col("node_path").list.len()).alias("depth"))
+        .explode("node_path", "depth")
+        .group_by("node_path")
+        .agg(pl.len(), pl.col("depth").max())
+        .sort(["len", "depth", "node_path"], descending=[True, True, False])
+    )
+    return counts["node_path"][0]

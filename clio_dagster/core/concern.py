@@ -9,11 +9,14 @@ Signals, all computed on the user's own messages:
   whole tokens in the conversation's detected language and in English.
 - ``facet_lexicons.HARM_CATEGORIES``: stems for eight safety categories (mass-casualty weapons,
   child safety, weapons, violence, self-harm, malware, drugs, fraud) in nine languages, and
-  ``INTENT_CUES`` for operational intent ("how to make", "step by step", "without getting caught").
+  ``INTENT_CUES`` for operational intent ("how to make", "step by step", "without getting caught");
+  a harm category inside a translation or quotation counts as intent too, as wrapping is a way
+  around filters.
 
 Mapping (the highest rule that applies):
   5  a severe category (mass casualty, child safety) with intent or with a second category
-  4  any harm category with intent, with a second category, or with offensive language;
+  4  any harm category with intent (or wrapped in a translation or quotation, ``WRAPPER_CUES``),
+     with a second category, or with offensive language;
      or a severe category on its own
   3  any harm category (discussed, no intent)
   2  offensive language only (classifier probability >= 0.5 or a dictionary hit)
@@ -29,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES
+from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES, WRAPPER_CUES
 from clio_dagster.core.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
 
 OFFENSIVE_PROBABILITY = 0.5
@@ -171,11 +174,12 @@ def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
             for name, (_, stems) in HARM_CATEGORIES.items()
         ],
         text.str.contains(stems_pattern(INTENT_CUES)).alias("_intent"),
+        text.str.contains(stems_pattern(WRAPPER_CUES)).alias("_wrapped"),
     )
     severe_names = [name for name, (severe, _) in HARM_CATEGORIES.items() if severe]
     categories = flags.select(pl.sum_horizontal(list(HARM_CATEGORIES))).to_series().to_numpy()
     severe = flags.select(pl.any_horizontal(severe_names)).to_series().to_numpy()
-    intent = flags["_intent"].to_numpy()
+    intent = flags["_intent"].to_numpy() | flags["_wrapped"].to_numpy()
 
     harm = categories > 0
     escalated = harm & (intent | (categories >= 2))

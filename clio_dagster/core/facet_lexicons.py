@@ -75,9 +75,13 @@ QUESTION_CUES: tuple[str, ...] = (
 # appear only inside phrases that carry the harmful sense.
 HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "mass_casualty": (True, (
-        "bomb", "explosiv", "detonat", "ied\\b", "pipe bomb", "nerve agent", "sarin", "vx gas",
+        # "bomb" as a whole word: the stem alone also matched Spanish/Portuguese "bomba de calor"
+        "bomb(?:s|ing|ed|er|ers)?\\b", "explosiv", "detonat", "ied\\b", "pipe bomb", "nerve agent",
+        "sarin", "vx gas",
         "ricin", "anthrax", "bioweapon", "biological weapon", "chemical weapon", "dirty bomb",
-        "mass shooting", "bomba", "explosif", "sprengstoff", "sprengsatz", "bombe\\b",
+        "mass shooting", "bomba (?:casera|caseira|de tubo|de clavos|de pregos|de relojería|sucia|suja)",
+        "(?:fabricar|hacer|construir|poner|colocar|montar) una bomba", "bombas? caseras?",
+        "explosif", "sprengstoff", "sprengsatz", "bombe\\b",
         "arma biológica", "arma química", "arme chimique", "бомб", "взрывчат", "взрывн",
         "зарин", "爆弾", "爆発物", "炸弹", "炸药", "生物兵器", "化学兵器")),
     "child_safety": (True, (
@@ -92,10 +96,38 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
         "銃を作", "消音器", "自制枪")),
     "violence": (False, (
         "kill (?:him|her|them|my|someone|a person|people)", "murder", "poison (?:him|her|my|someone)",
-        "hurt (?:him|her|them|someone)", "torture", "matar a", "asesin", "envenenar",
+        "hurt (?:him|her|them|someone|people|anyone)", "torture", "matar a", "asesin", "envenenar",
         "tuer (?:mon|ma|quelqu)",
         "assassin", "empoisonner", "töten", "ermorden", "vergiften", "assassinar", "envenenar",
-        "uccidere", "avvelenar", "убить", "убийств", "отравить", "殺す", "殺害", "杀人", "毒死")),
+        "uccidere", "avvelenar", "убить", "убийств", "отравить", "殺す", "殺害", "杀人", "毒死",
+        # incapacitating someone: spiked drinks, memory loss, toxic gas
+        "(?:pills|drugs?|powder|something) in(?:to)? (?:his|her|their|someone's) drink",
+        "spike (?:a|his|her|their) drink",
+        "(?:he|she|they) (?:will not|won't|wouldn't) remember", "roofie", "rohypnol", "date rape",
+        "toxic gas", "poison gas", "chlorine gas", "mix (?:bleach|the pool chemicals)",
+        "en su bebida", "para que no recuerde", "dans (?:son|sa) (?:verre|boisson)",
+        "qu'(?:il|elle) ne se souvienne",
+        "in (?:sein|ihr) getränk", "damit (?:er|sie) sich nicht erinnert", "nel suo (?:drink|bicchiere)",
+        "na (?:bebida|taça) dele", "para que (?:ele|ela) não se lembre",
+        "в (?:его|её|ее) напиток", "не вспомнит",
+        "gaz toxique", "gas tóxico", "giftgas", "gas tossico", "ядовит\\w* газ", "毒ガス", "飲み物に薬",
+        "until the gas", "so the gas", "pour que le gaz", "para que el gas", "damit das gas",
+        "perché il gas", "para que o gás", "hacer daño a", "faire du mal à", "far del male", "fazer mal a",
+        "причинить вред")),
+    "harassment": (False, (
+        # stalking, threats and covert access to someone's private life
+        "threaten", "threatening", "blackmail", "extort", "stalk(?:ing|er|ed)\\b", "doxx",
+        "follow (?:her|him|them|someone) home", "until (?:she|he|they) (?:is|are) alone",
+        "track (?:her|his|their|someone's) (?:location|phone|car)", "spy on (?:her|him|them|my|someone)",
+        "read (?:their|her|his|someone's) (?:private )?messages", "(?:neighbou?r|ex|wife|husband)'?s wifi",
+        "into (?:their|her|his|someone's|my ex's) (?:account|email|phone)",
+        "amenaz", "chantaje", "extorsi", "acos[oa]", "hasta que (?:esté|este) sol[oa]",
+        "mensajes privados", "wifi del vecino", "menace", "menaç", "chantage", "harcel", "harcèle",
+        "suis-la", "suis-le", "qu'(?:elle|il) soit seul", "wifi du voisin", "lire ses messages",
+        "droh(?:t|en|ung|brief)", "erpress", "nachstell",
+        "bis sie allein", "wlan (?:des|vom) nachbarn", "minacc",
+        "ricatt", "perseguit", "wifi del vicino", "ameaç", "chantag", "persegui", "wi-?fi do vizinho",
+        "угрож", "шантаж", "преследова", "слежк", "脅迫", "ストーカー", "つきまと", "威胁", "勒索", "跟踪")),
     "self_harm": (False, (
         "kill myself", "suicid", "end my life", "self.harm", "cut myself", "want to die",
         "overdose", "matarme", "quitarme la vida", "me tuer", "veux mourir", "envie de mourir",
@@ -105,7 +137,10 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "malware": (False, (
         "malware", "ransomware", "keylogger", "botnet", "ddos", "exploit\\b", "zero.day",
         "reverse shell", "phishing", "credential stuffing", "sql injection", "bypass (?:antivirus|edr|2fa)",
-        "hack into", "hackear", "pirater", "hacken", "взлом", "вирус-вымогател",
+        "hack into",
+        "get into (?:your|their|his|her|someone's|the) (?:neighbou?r's )?(?:wifi|account|network)",
+        "hackear", "entrar en el wifi", "entrer dans le wifi",
+        "pirater", "hacken", "взлом", "вирус-вымогател",
         "ハッキング", "マルウェア", "ランサムウェア", "黑客", "木马", "勒索软件")),
     "drugs": (False, (
         "cocaine", "heroin", "fentanyl", "methamphetamin", "crystal meth", "cook meth", "lsd\\b",
@@ -123,6 +158,10 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
         "truffa", "подделать", "отмыв", "мошенни", "偽造", "詐欺", "マネーロンダリング", "洗钱",
         "诈骗", "伪造")),
 }  # fmt: skip
+
+# A request wrapped in a translation or a quotation: harmful content inside it is a known way
+# around filters, so the wrapper escalates a harm category instead of excusing it.
+WRAPPER_CUES: tuple[str, ...] = TASK_CUES[0][1] + ("«", "»", "“", "„", "「", "『", ": '", ': "')
 
 # Operational intent: the user wants to do or obtain the harmful thing, not to learn about it.
 INTENT_CUES: tuple[str, ...] = (

@@ -9,8 +9,10 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.publish import node_paths
-from clio_dagster.core.trends import TrendParams, node_centroids, snapshot, track_nodes
+from clio_dagster.core.trends import TrendParams, node_centroids, settle_parents, snapshot, track_nodes
 from clio_dagster.schema import HierarchyNode
+
+CLUSTER_DEPTH = -1
 
 
 @dataclass
@@ -52,7 +54,9 @@ def track_hierarchy(
         )
         .select("node_id", "depth", "share", "concerning_mean")
     )
-    trends = track_nodes(date, frame, centroids, history, params)
+    trends = settle_parents(
+        track_nodes(date, frame, centroids, history, params), {n.id: n.parent_id for n in nodes}
+    )
     by_id = {row["node_id"]: row for row in trends.iter_rows(named=True)}
     stable = {node_id: row["stable_id"] for node_id, row in by_id.items()}
     renamed = [
@@ -74,4 +78,27 @@ def track_hierarchy(
         trends["concerning_mean"].to_list(),
         centroids,
     )
-    return TrackedHierarchy(renamed, trends, today)
+    return TrackedHierarchy(
+        renamed, trends, pl.concat([today, _cluster_snapshot(date, base, embeddings, concerning)])
+    )
+
+
+def _cluster_snapshot(
+    date: str, base: pl.DataFrame, embeddings: np.ndarray, concerning: pl.Series
+) -> pl.DataFrame:
+    """Every base cluster's centroid, suppressed ones included, at depth -1 (``CLUSTER_DEPTH``).
+
+    Never matched for ids (no node has that depth) but part of the history that decides whether
+    a topic is new: a topic too small to publish yesterday is not new today.
+    """
+    clusters = base["cluster_id"].cast(pl.Int64).to_list()
+    ids, centroids = node_centroids(embeddings, [[f"cluster-{c}@{date}"] for c in clusters])
+    stats = (
+        pl.DataFrame({"node_id": [f"cluster-{c}@{date}" for c in clusters], "c": concerning.cast(pl.Float64)})
+        .group_by("node_id")
+        .agg((pl.len() / max(base.height, 1)).alias("share"), pl.col("c").mean())
+    )
+    ordered = pl.DataFrame({"node_id": ids}).join(stats, on="node_id", how="left", maintain_order="left")
+    return snapshot(
+        date, ids, [CLUSTER_DEPTH] * len(ids), ordered["share"].to_list(), ordered["c"].to_list(), centroids
+    )
