@@ -228,11 +228,11 @@ def test_stage_rejects_a_backend_that_breaks_the_contract():
 
 
 @pytest.mark.slow
-def test_speed_100k_conversations():
-    corpus = support.synthetic_corpus(100_000, seed=0)
+def test_k_anonymity_holds_at_scale():
+    # speed is measured by bench/bench_facets.py, not here
+    corpus = support.synthetic_corpus(20_000, seed=0)
     result = extract_facets(corpus, extractor=LocalFacetExtractor(), spec=FacetSpec(min_unique_users=25))
-    assert result.facets.height == 100_000
-    assert result.stats["seconds"] < 120  # ~37 s measured on 2 shared cores at load 10
+    assert result.facets.height == 20_000
     requests = result.facets["request"]
     # e-mail parts, surnames glued to digits and phone numbers never survive; the ten shared first
     # names do (each is used by thousands of users, so it is k-anonymous by definition)
