@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, MetadataValue, asset
 
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.audit import redact_findings, screen_hierarchy
 from clio_dagster.resources.llm import LLMResource
@@ -9,7 +10,8 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
 
 
-@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", pool=LLM_POOL, backfill_policy=PER_DAY)
+@observed
 def screened_hierarchy(
     context: AssetExecutionContext, hierarchy: list[HierarchyNode], settings: ClioSettings, llm: LLMResource
 ) -> list[HierarchyNode]:

@@ -3,6 +3,7 @@
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.publish import Thresholds, node_statistics
 from clio_dagster.core.report import node_table, render_report
@@ -11,7 +12,8 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode, PrivacySummary, PublicHierarchy
 
 
-@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", backfill_policy=PER_DAY)
+@observed
 def audited_hierarchy(
     context: AssetExecutionContext,
     facets: pl.DataFrame,
@@ -48,7 +50,8 @@ def audited_hierarchy(
     return public
 
 
-@asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish", backfill_policy=PER_DAY)
+@observed
 def public_hierarchy(
     context: AssetExecutionContext, audited_hierarchy: PublicHierarchy, settings: ClioSettings
 ) -> MaterializeResult:
