@@ -76,6 +76,10 @@ def test_backfill_over_three_days_materialises_exactly_those_partitions(clio_hom
     instance = instance_for(Settings())
     for key in defs.resolve_asset_graph().get_all_asset_keys():
         assert instance.get_materialized_partitions(key) == set(days), key.to_user_string()
+        # every asset reports its time and memory
+        [latest] = instance.fetch_materializations(key, limit=1).records
+        metadata = latest.asset_materialization.metadata
+        assert metadata["step_seconds"].value >= 0 and metadata["rss_peak_mb"].value > 0, key
     runs = instance.get_run_records(RunsFilter(job_name="clio_daily"))
     assert sorted(r.dagster_run.tags["dagster/partition"] for r in runs) == days
     assert {r.dagster_run.status for r in runs} == {DagsterRunStatus.SUCCESS}
