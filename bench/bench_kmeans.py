@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from clio_dagster.core.cluster import choose_k, spherical_kmeans
+from clio_dagster.core.cluster import KMEANS_PP_MIN_POINTS, choose_k, kmeans_plus_plus, spherical_kmeans
 
 
 def synthetic_embeddings(
@@ -62,38 +62,45 @@ def compare(args: argparse.Namespace, k: int) -> None:
 
     x, truth = synthetic_embeddings(args.n, args.dim, args.topics, args.seed)
     spherical_kmeans(x[:1000], 4, seed=0, threads=args.threads)  # imports (faiss, scipy) outside the timing
-    rows = []
+    print(
+        f"\n{args.n:,} points x {args.dim}, k={k}, {args.niter} iterations, 1 init, {args.threads} threads, "
+        f"{args.topics} planted topics; scikit-learn init: {args.sk_init}"
+    )
+    print(f"{'method':<34}{'seconds':>9}{'x faiss':>9}{'inertia':>14}{'NMI':>7}", flush=True)
+    base = None
+
+    def row(name: str, seconds: float, labels: np.ndarray) -> None:
+        nonlocal base
+        base = base or seconds
+        nmi = normalized_mutual_info_score(truth, labels)
+        print(
+            f"{name:<34}{seconds:9.1f}{seconds / base:9.2f}{inertia_of(x, labels):14.1f}{nmi:7.3f}",
+            flush=True,
+        )
+
     start = time.perf_counter()
     ours = spherical_kmeans(x, k, seed=args.seed, niter=args.niter, threads=args.threads)
-    rows.append(("faiss spherical (ours)", time.perf_counter() - start, ours.labels))
+    row("faiss spherical (ours, incl. init)", time.perf_counter() - start, ours.labels)
     if args.pca_dim:
         start = time.perf_counter()
         reduced = spherical_kmeans(
             x, k, seed=args.seed, niter=args.niter, threads=args.threads, pca_dim=args.pca_dim
         )
-        rows.append((f"faiss spherical, PCA {args.pca_dim}", time.perf_counter() - start, reduced.labels))
+        row(f"faiss spherical, PCA {args.pca_dim}", time.perf_counter() - start, reduced.labels)
+    # "ours": scikit-learn starts from the very seeds our k-means++ drew (its init is then not timed);
+    # "k-means++": its own greedy k-means++ over all points, timed.
+    if args.sk_init == "ours":
+        sample = x[: k * 256] if len(x) > k * 256 else x
+        init = kmeans_plus_plus(sample, k, args.seed, max_points=max(k * 4, KMEANS_PP_MIN_POINTS))
+    else:
+        init = "k-means++"
     with threadpool_limits(limits=args.threads):
         start = time.perf_counter()
         sk = KMeans(
-            k,
-            init="k-means++",
-            n_init=1,
-            max_iter=args.niter,
-            tol=0.0,
-            algorithm="lloyd",
-            random_state=args.seed,
-        ).fit(x)
-        rows.append(("scikit-learn KMeans", time.perf_counter() - start, sk.labels_))
-
-    print(
-        f"\n{args.n:,} points x {args.dim}, k={k}, {args.niter} iterations, 1 init, {args.threads} threads, "
-        f"{args.topics} planted topics"
-    )
-    print(f"{'method':<28}{'seconds':>9}{'x faiss':>9}{'inertia':>14}{'NMI':>7}")
-    base = rows[0][1]
-    for name, seconds, labels in rows:
-        nmi = normalized_mutual_info_score(truth, labels)
-        print(f"{name:<28}{seconds:9.1f}{seconds / base:9.2f}{inertia_of(x, labels):14.1f}{nmi:7.3f}")
+            k, init=init, n_init=1, max_iter=args.niter, tol=0.0, algorithm="lloyd", random_state=args.seed
+        )
+        sk.fit(x)
+        row("scikit-learn KMeans (lloyd)", time.perf_counter() - start, sk.labels_)
 
 
 def big(args: argparse.Namespace) -> None:
@@ -132,6 +139,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pca-dim", type=int, default=0, help="also run FAISS after PCA to this many dims")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sk-init", choices=["ours", "k-means++"], default="ours")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.pca_dim = args.pca_dim or None
@@ -139,7 +147,7 @@ def main() -> None:
     if args.child:
         big(args)
         return
-    print("machine: 2 cores, shared with other jobs while measured")
+    print("machine: 2 cores, shared with other jobs while measured", flush=True)
     if args.n:
         compare(args, args.k or choose_k(args.n, target_size=60, max_k=1000))
     if args.big:
@@ -166,7 +174,7 @@ def main() -> None:
                 str(pca_dim or 0),
             ]
             out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
-            print(f"\nFAISS alone: {out.strip()}")
+            print(f"\nFAISS alone: {out.strip()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ def sample(
 def demo(
     home: HomeOption = None,
     days: Annotated[int, typer.Option(min=1)] = 3,
-    conversations: Annotated[int, typer.Option(min=1, help="Conversations per day")] = 2000,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per day")] = 5000,
     seed: int = 0,
 ) -> None:
     """Generate a sample corpus and run every partition on the local backend."""

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     llm_model_audit: str | None = None
     llm_api_base: str | None = None
     llm_max_concurrency: int = Field(default=16, ge=1)
+    llm_requests_per_minute: int | None = Field(default=None, ge=1)
+    llm_tokens_per_minute: int | None = Field(default=None, ge=1)
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=6, ge=0)
+    llm_max_failure_rate: float = Field(default=0.02, ge=0.0, le=1.0)
+    llm_structured_mode: Literal["auto", "json_schema", "tools"] = "auto"
+    llm_examples_per_cluster: int = Field(default=50, ge=1)
+    llm_audit_batch_size: int = Field(default=10, ge=1)  # public texts scored per audit call
+    # Sampling temperature per role (None: the provider's default); Clio uses 0.2 for facets.
+    llm_temperature_facets: float | None = 0.2
+    llm_temperature_naming: float | None = 0.5
+    llm_temperature_hierarchy: float | None = 0.3
+    llm_temperature_audit: float | None = 0.0
     embedder: str = "use-multilingual"
     embed_threads: int = Field(default=2, ge=1)
 
@@ -79,6 +92,10 @@ class Settings(BaseSettings):
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""
         return getattr(self, f"llm_model_{role}") or self.llm_model
+
+    def temperature_for(self, role: LLMRole) -> float | None:
+        """The sampling temperature for one LLM role."""
+        return getattr(self, f"llm_temperature_{role}")
 
     @property
     def restricted_dir(self) -> Path:

@@ -24,8 +24,9 @@ from clio_dagster.assets import (
     ingest,
     naming,
     publish,
+    safety,
+    trends,
 )
-from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks import explorer as explorer_checks
 from clio_dagster.checks import privacy as privacy_checks
 from clio_dagster.config import Settings
@@ -43,9 +44,21 @@ warnings.filterwarnings(
     "ignore", message="Asset job clio_daily materializes assets with varying BackfillPolicies"
 )
 
-ASSET_MODULES = [ingest, facets, embeddings, clusters, naming, hierarchy, audit, publish, explorer]
+ASSET_MODULES = [
+    ingest,
+    facets,
+    embeddings,
+    clusters,
+    naming,
+    hierarchy,
+    audit,
+    trends,
+    publish,
+    explorer,
+    safety,
+]
 
-daily_job = define_asset_job("clio_daily", selection=AssetSelection.all(), partitions_def=DAILY)
+daily_job = define_asset_job("clio_daily", selection=AssetSelection.all())
 
 
 def build_sensors() -> list:

@@ -89,17 +89,20 @@ class FakeHierarchyNamer:
         self.shrink = shrink
         self.calls = []
 
-    def propose(self, children, nearby, n_parents):
-        self.calls.append(("propose", len(children), len(nearby), n_parents))
-        fams = sorted({c.title.split()[-1] for c in children})
-        return [ClusterName(title=f"Parent {f}", description="p. p.") for f in fams]
+    def propose_all(self, neighbourhoods):
+        out = []
+        for children, nearby, n_parents in neighbourhoods:
+            self.calls.append(("propose", len(children), len(nearby), n_parents))
+            fams = sorted({c.title.split()[-1] for c in children})
+            out.append([ClusterName(title=f"Parent {f}", description="p. p.") for f in fams])
+        return out
 
     def deduplicate(self, candidates, n_parents):
         self.calls.append(("deduplicate", len(candidates), n_parents))
         unique = {c.title: c for c in candidates}
         return list(unique.values())[:n_parents]
 
-    def assign(self, children, candidates, seed):
+    def assign_all(self, children, candidates, seed):
         self.calls.append(("assign", len(children), len(candidates)))
         if not self.shrink:
             return list(range(len(children)))
@@ -108,9 +111,9 @@ class FakeHierarchyNamer:
             titles.index(ch.title.split()[-1]) if ch.title.split()[-1] in titles else 0 for ch in children
         ]
 
-    def rename(self, children):
-        self.calls.append(("rename", len(children)))
-        return ClusterName(title=f"Renamed {children[0].title.split()[-1]}", description="r. r.")
+    def rename_all(self, groups):
+        self.calls.extend(("rename", len(children)) for children in groups)
+        return [ClusterName(title=f"Renamed {g[0].title.split()[-1]}", description="r. r.") for g in groups]
 
 
 class FakeEmbedder:
@@ -144,6 +147,9 @@ def test_llm_hierarchy_follows_the_clio_procedure():
     assert all(c[2] <= 5 for c in llm.calls if c[0] == "propose")  # nearby outside clusters shown
     assert "assign" in kinds and kinds.count("rename") == sum(1 for n in nodes if n.depth == 0)
     assert all(n.title.startswith("Renamed") for n in nodes if n.depth == 0)
+    for parent in (n for n in nodes if n.depth == 0):  # each parent is named from its own children
+        families = {c.title.split()[-1] for c in nodes if c.parent_id == parent.id}
+        assert families == {parent.title.split()[-1]}
 
 
 def test_llm_grouping_that_does_not_shrink_falls_back_to_centroids():

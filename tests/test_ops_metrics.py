@@ -61,4 +61,4 @@ def test_the_wrapped_asset_keeps_its_description_and_inputs():
 
     node = defs.resolve_asset_graph().get(AssetKey("assignments"))
     assert "node_path" in (node.description or "")
-    assert {k.to_user_string() for k in node.parent_keys} == {"base_clusters", "screened_hierarchy"}
+    assert {k.to_user_string() for k in node.parent_keys} == {"base_clusters", "tracked_hierarchy"}

@@ -18,9 +18,11 @@ def screened_hierarchy(
     """The hierarchy with only texts that passed the PII scanner and the auditor."""
     from clio_dagster.core.privacy.pii import scan_texts
 
-    result = screen_hierarchy(
-        hierarchy, scan=scan_texts, auditor=llm.backends(settings.get()).auditor, regenerate=redact_findings
-    )
+    with llm.backends(settings.get()) as backends:
+        result = screen_hierarchy(
+            hierarchy, scan=scan_texts, auditor=backends.auditor, regenerate=redact_findings
+        )
+        accounting = backends.metadata()
     context.add_output_metadata(
         {
             "nodes_in": len(hierarchy),
@@ -28,6 +30,7 @@ def screened_hierarchy(
             "regenerated": len(result.regenerated),
             "withheld": len(result.withheld),
             "findings_by_type": MetadataValue.json(result.findings_by_type),
+            **accounting,
         }
     )
     return result.nodes

@@ -33,25 +33,31 @@ def hierarchy(
         context.add_output_metadata({"nodes": 0, "levels": 0})
         return []
     survivors = named["cluster_id"].to_list()
-    backends = llm.backends(cfg)
     groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
-    nodes = build_hierarchy(
-        [ClusterName(title=t, description=d) for t, d in named.select("title", "description").iter_rows()],
-        groups.centroids,
-        named["conversation_count"].to_list(),
-        survivors,
-        groups,
-        namer=backends.namer,
-        spec=HierarchySpec(top_nodes=cfg.top_nodes, levels=cfg.hierarchy_levels, seed=cfg.seed),
-        llm=backends.hierarchy,
-        embedder=embedder.embedder(cfg) if backends.hierarchy else None,
+    with llm.backends(cfg) as backends:
+        nodes = build_hierarchy(
+            [
+                ClusterName(title=t, description=d)
+                for t, d in named.select("title", "description").iter_rows()
+            ],
+            groups.centroids,
+            named["conversation_count"].to_list(),
+            survivors,
+            groups,
+            namer=backends.namer,
+            spec=HierarchySpec(top_nodes=cfg.top_nodes, levels=cfg.hierarchy_levels, seed=cfg.seed),
+            llm=backends.hierarchy,
+            embedder=embedder.embedder(cfg) if backends.hierarchy else None,
+        )
+        accounting = backends.metadata()
+    context.add_output_metadata(
+        {"nodes": len(nodes), "levels": 1 + max(n.depth for n in nodes), **accounting}
     )
-    context.add_output_metadata({"nodes": len(nodes), "levels": 1 + max(n.depth for n in nodes)})
     return nodes
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="publish", backfill_policy=PER_DAY)
 @observed
-def assignments(base_clusters: pl.DataFrame, screened_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
+def assignments(base_clusters: pl.DataFrame, tracked_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
     """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is not shown)."""
-    return node_paths(base_clusters, screened_hierarchy)
+    return node_paths(base_clusters, tracked_hierarchy)

@@ -43,10 +43,12 @@ def cluster_names(
     cfg = settings.get()
     sizes = cluster_sizes(base_clusters)
     survivors = surviving_clusters(sizes, Thresholds(cfg.min_unique_users, cfg.min_conversations))
-    names = []
+    names, accounting = [], {}
     if survivors:
         groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
-        names = llm.backends(cfg).namer.name_clusters(groups)
+        with llm.backends(cfg) as backends:
+            names = backends.namer.name_clusters(groups)
+            accounting = backends.metadata()
     named = pl.DataFrame(
         {
             "cluster_id": survivors,
@@ -66,6 +68,7 @@ def cluster_names(
             "named": len(survivors),
             "suppressed_clusters": suppressed.height,
             "suppressed_conversations": int(suppressed["conversation_count"].sum()),
+            **accounting,
         }
     )
     return table

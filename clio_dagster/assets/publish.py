@@ -1,5 +1,8 @@
 """The audited public hierarchy (checked, restricted until it passes) and its publication."""
 
+import json
+from pathlib import Path
+
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -19,7 +22,7 @@ def audited_hierarchy(
     facets: pl.DataFrame,
     base_clusters: pl.DataFrame,
     cluster_names: pl.DataFrame,
-    screened_hierarchy: list[HierarchyNode],
+    tracked_hierarchy: list[HierarchyNode],
     settings: ClioSettings,
     llm: LLMResource,
 ) -> PublicHierarchy:
@@ -27,15 +30,16 @@ def audited_hierarchy(
     cfg = settings.get()
     thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
     nodes = node_statistics(
-        screened_hierarchy, facets, base_clusters, thresholds=thresholds, custom=cfg.custom_facets
+        tracked_hierarchy, facets, base_clusters, thresholds=thresholds, custom=cfg.custom_facets
     )
-    shown = {c for n in screened_hierarchy if n.is_leaf for c in n.cluster_ids}
+    shown = {c for n in tracked_hierarchy if n.is_leaf for c in n.cluster_ids}
     suppressed = cluster_names.filter(~pl.col("cluster_id").is_in(list(shown)))
-    backends = llm.backends(cfg)
+    with llm.backends(cfg) as backends:
+        backend, model = backends.backend, backends.model
     public = PublicHierarchy(
         date=context.partition_key,
-        backend=backends.kind,
-        model=backends.model,
+        backend=backend,
+        model=model,
         privacy=PrivacySummary(
             min_unique_users=cfg.min_unique_users,
             min_conversations=cfg.min_conversations,
@@ -50,16 +54,48 @@ def audited_hierarchy(
     return public
 
 
+def public_language_rates(rates: pl.DataFrame, node_ids: set[str], thresholds: Thresholds) -> dict:
+    """Node × language over-representation, only for cells that pass both privacy thresholds."""
+    from clio_dagster.core.language_rates import most_language_specific
+
+    cells = rates.filter(
+        pl.col("node_id").is_in(list(node_ids))
+        & (pl.col("unique_users") >= thresholds.min_unique_users)
+        & (pl.col("conversation_count") >= thresholds.min_conversations)
+    ).drop("unique_users")
+    columns = ["node_id", "language", "ratio", "ci_low", "ci_high", "share_in_language", "share_overall"]
+    return {
+        "nodes": cells.select(columns).sort("node_id", "language").to_dicts(),
+        "most_specific": most_language_specific(cells).select(columns).to_dicts(),
+    }
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, indent=1, sort_keys=True, allow_nan=False) + "\n")
+
+
 @asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish", backfill_policy=PER_DAY)
 @observed
 def public_hierarchy(
-    context: AssetExecutionContext, audited_hierarchy: PublicHierarchy, settings: ClioSettings
+    context: AssetExecutionContext,
+    audited_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    settings: ClioSettings,
 ) -> MaterializeResult:
-    """Writes ``public/<date>/hierarchy.json`` and ``report.md``; runs only after the blocking checks pass."""
-    out = settings.get().public_partition(context.partition_key)
+    """Writes ``public/<date>/``: hierarchy.json, report.md, and the public views of the disagreement
+    and language reports (public nodes only); runs only after the blocking privacy checks pass."""
+    from clio_dagster.core.disagreement import public_view
+
+    cfg = settings.get()
+    out = cfg.public_partition(context.partition_key)
     out.mkdir(parents=True, exist_ok=True)
     (out / "hierarchy.json").write_text(audited_hierarchy.model_dump_json(indent=1) + "\n")
     (out / "report.md").write_text(render_report(audited_hierarchy))
+    public_ids = {n.id for n in audited_hierarchy.nodes}
+    _write_json(out / "disagreement.json", public_view(disagreement, public_ids))
+    thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
+    _write_json(out / "languages.json", public_language_rates(language_rates, public_ids, thresholds))
     top = [n for n in audited_hierarchy.nodes if n.parent_id is None]
     return MaterializeResult(
         metadata={
@@ -67,5 +103,6 @@ def public_hierarchy(
             "nodes": len(audited_hierarchy.nodes),
             "top_nodes": MetadataValue.md(node_table(top)),
             "suppressed_conversations": audited_hierarchy.privacy.suppressed_conversations,
+            "emerging": sum(bool(n.emerging) for n in audited_hierarchy.nodes),
         }
     )

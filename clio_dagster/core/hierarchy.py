@@ -80,8 +80,26 @@ def _aggregate(level: _Level, children: list[list[int]]) -> tuple[np.ndarray, np
     return _unit(centroids), sizes, members
 
 
-def _group_by_centroids(level: _Level, size: int, seed: int) -> np.ndarray:
-    return spherical_kmeans(level.centroids, size, seed=seed, min_size=1).labels
+def _group_by_centroids(level: _Level, size: int, seed: int, *, min_groups: int) -> np.ndarray:
+    """k-means on the level's centroids. A parent left with a single child would only repeat its
+    child's name one level up, so such children are folded into their most similar multi-child
+    group, most similar first, while at least ``min_groups`` groups remain."""
+    result = spherical_kmeans(level.centroids, size, seed=seed, min_size=1)
+    labels = result.labels.copy()
+    counts = np.bincount(labels, minlength=len(result.centroids))
+    groups = int((counts > 0).sum())
+    singles = np.flatnonzero(counts[labels] == 1)
+    if len(singles) == 0 or (counts >= 2).sum() == 0:
+        return labels
+    similarity = level.centroids[singles] @ result.centroids.T
+    similarity[:, counts < 2] = -np.inf
+    best = similarity.argmax(axis=1)
+    for i in np.argsort(-similarity.max(axis=1), kind="stable"):
+        if groups <= min_groups:
+            break
+        labels[singles[i]] = best[i]
+        groups -= 1
+    return labels
 
 
 def _group_with_llm(
@@ -96,23 +114,25 @@ def _group_with_llm(
         if n_neighbourhoods > 1
         else np.zeros(n, dtype=np.int64)
     )
-    candidates: list[ClusterName] = []
+    requests = []
     for hood in np.unique(neighbourhood):
         inside = np.flatnonzero(neighbourhood == hood)
         outside = np.flatnonzero(neighbourhood != hood)
         centre = _unit(name_vectors[inside].mean(axis=0, keepdims=True))[0]
         nearby = outside[np.argsort(-(name_vectors[outside] @ centre))[: spec.nearby_outside]]
         wanted = max(1, round(size * len(inside) / n))
-        candidates += llm.propose([level.names[i] for i in inside], [level.names[i] for i in nearby], wanted)
+        requests.append(([level.names[i] for i in inside], [level.names[i] for i in nearby], wanted))
+    candidates = [c for proposed in llm.propose_all(requests) for c in proposed]
     if len(candidates) > size:
         candidates = llm.deduplicate(candidates, size)
     if not candidates:
         return None
-    labels = np.asarray(llm.assign(level.names, candidates, seed), dtype=np.int64)
+    labels = np.asarray(llm.assign_all(level.names, candidates, seed), dtype=np.int64)
     if len(np.unique(labels)) >= n:
         return None
     _, children = _parents_from_labels(level, labels)
-    renamed = [llm.rename([level.names[c] for c in group]) for group in children]
+    # renamed[i] names parent i in the contiguous order that _parents_from_labels gives
+    renamed = llm.rename_all([[level.names[c] for c in group] for group in children])
     return labels, renamed
 
 
@@ -146,19 +166,23 @@ def build_hierarchy(
     parent_of: list[np.ndarray] = []
     for depth_from_base, size in enumerate(level_sizes(n_base, top_nodes=spec.top_nodes, levels=spec.levels)):
         seed = spec.seed + depth_from_base + 1
+        if depth_from_base and len(level.names) <= spec.top_nodes:
+            break  # folded singletons already brought this level down to the top count
+        size = min(size, len(level.names) - 1)
         proposal = None
         if llm is not None and embedder is not None:
             proposal = _group_with_llm(level, size, llm=llm, embedder=embedder, spec=spec, seed=seed)
-        labels = proposal[0] if proposal else _group_by_centroids(level, size, seed)
+        floor = min(size, max(spec.top_nodes, math.ceil(size / 2)))
+        labels = proposal[0] if proposal else _group_by_centroids(level, size, seed, min_groups=floor)
         contiguous, children = _parents_from_labels(level, labels)
         centroids, sizes, members = _aggregate(level, children)
         if proposal:
-            by_old = {int(old): new for old, new in zip(labels, contiguous, strict=True)}
-            names = [proposal[1][old] for old in sorted(by_old, key=by_old.__getitem__)]
+            names = proposal[1]
         else:
             base_to_parent = np.empty(n_base, dtype=np.int64)
             for parent, base_ids in enumerate(members):
                 base_to_parent[base_ids] = parent
+            taken = frozenset(n.title for lower in levels for n in lower.names)
             names = namer.name_clusters(
                 ClusterGroups(
                     texts=groups.texts,
@@ -166,6 +190,7 @@ def build_hierarchy(
                     centroids=centroids,
                     user_ids=groups.user_ids,
                     seed=seed,
+                    reserved_titles=taken,
                 )
             )
         parent_of.append(contiguous)

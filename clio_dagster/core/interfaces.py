@@ -5,9 +5,9 @@ Choosing a backend is configuration: the resources build one of each and pass it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -58,6 +58,7 @@ class ClusterGroups:
     centroids: np.ndarray  # (n_clusters, dim)
     user_ids: Sequence[str] = ()
     seed: int = 0
+    reserved_titles: frozenset[str] = frozenset()  # titles already used elsewhere in the hierarchy
 
 
 class ClusterNamer(Protocol):
@@ -67,21 +68,27 @@ class ClusterNamer(Protocol):
 
 
 class HierarchyNamer(Protocol):
-    """The LLM steps of building one level of the hierarchy (DESIGN §1.5)."""
+    """The LLM steps of building one level of the hierarchy (DESIGN §1.5), in batch form."""
 
-    def propose(
-        self, children: Sequence[ClusterName], nearby: Sequence[ClusterName], n_parents: int
-    ) -> list[ClusterName]: ...
-
-    def deduplicate(self, candidates: Sequence[ClusterName], n_parents: int) -> list[ClusterName]: ...
-
-    def assign(
-        self, children: Sequence[ClusterName], candidates: Sequence[ClusterName], seed: int
-    ) -> list[int]:
-        """For each child, the index of its best-fitting candidate (shown to the model shuffled)."""
+    def propose_all(
+        self, neighbourhoods: Sequence[tuple[Sequence[ClusterName], Sequence[ClusterName], int]]
+    ) -> list[list[ClusterName]]:
+        """Candidate parents for each (children, nearby outside clusters, number wanted)."""
         ...
 
-    def rename(self, children: Sequence[ClusterName]) -> ClusterName: ...
+    def deduplicate(self, candidates: Sequence[ClusterName], n_parents: int) -> list[ClusterName]:
+        """Merge candidates that mean the same thing, down to at most ``n_parents``."""
+        ...
+
+    def assign_all(
+        self, children: Sequence[ClusterName], candidates: Sequence[ClusterName], seed: int
+    ) -> list[int]:
+        """For each child, the index of its best-fitting candidate (each shown a shuffled order)."""
+        ...
+
+    def rename_all(self, groups: Sequence[Sequence[ClusterName]]) -> list[ClusterName]:
+        """A name for each parent from the children it actually received."""
+        ...
 
 
 class Auditor(Protocol):
@@ -90,14 +97,35 @@ class Auditor(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class Backends:
-    """One implementation of each LLM step, chosen by configuration."""
+    """One implementation of each LLM step, chosen by configuration; use as a context manager."""
 
-    kind: str  # "local" | "llm", as reported in hierarchy.json
-    model: str | None
     facets: FacetExtractor
     namer: ClusterNamer
     auditor: Auditor
     hierarchy: HierarchyNamer | None = None  # None: parents come from centroid grouping
-    stats: dict[str, object] = field(default_factory=dict)
+    backend: str = "local"  # "local" | "llm", as reported in hierarchy.json
+    model: str | None = None  # what hierarchy.json reports
+    usage: Any = None  # UsageStats of the LLM client, if any
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        """Accounting figures for materialisation metadata (empty for the local backend)."""
+        return self.usage.metadata() if self.usage is not None else {}
+
+    def failures(self) -> pl.DataFrame:
+        """Failures of the naming, hierarchy and audit stages (facet failures come with FacetResult)."""
+        logs = {id(b.log): b.log for b in (self.namer, self.hierarchy, self.auditor) if hasattr(b, "log")}
+        frames = [log.frame() for log in logs.values()]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=FACET_FAILURES_SCHEMA)
+
+    def close(self) -> None:
+        for closer in self.closers:
+            closer()
+
+    def __enter__(self) -> Backends:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

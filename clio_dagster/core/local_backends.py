@@ -18,10 +18,4 @@ class NoAuditor:
 
 
 def local_backends(settings: Settings) -> Backends:
-    return Backends(
-        kind="local",
-        model=None,
-        facets=LocalFacetExtractor(),
-        namer=LocalClusterNamer(),
-        auditor=NoAuditor(),
-    )
+    return Backends(facets=LocalFacetExtractor(), namer=LocalClusterNamer(), auditor=NoAuditor())

@@ -103,10 +103,12 @@ def _join(words: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
-def compose_names(table: TermTable, centroids: np.ndarray) -> list[ClusterName]:
-    """Readable, distinct titles and two-sentence descriptions from each cluster's terms."""
+def compose_names(
+    table: TermTable, centroids: np.ndarray, reserved: frozenset[str] = frozenset()
+) -> list[ClusterName]:
+    """Readable titles, distinct from each other and from ``reserved``, and two-sentence descriptions."""
     titles: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = {t.lower() for t in reserved}
     for terms in table.terms:
         words = [t for t, _ in terms]
         title = _title(words[:3]) or "Miscellaneous requests"
@@ -156,4 +158,4 @@ class LocalClusterNamer:
 
     def name_clusters(self, groups: ClusterGroups) -> list[ClusterName]:
         table = distinctive_terms(groups, top=self.top_terms, min_users=self.min_users_per_term)
-        return compose_names(table, np.asarray(groups.centroids, dtype=np.float32))
+        return compose_names(table, np.asarray(groups.centroids, dtype=np.float32), groups.reserved_titles)

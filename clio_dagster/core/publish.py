@@ -121,6 +121,8 @@ def node_statistics(
                 languages=languages.get(node.id, {}),
                 concerning_mean=round(float(row["concerning_mean"] or 0.0), 4),
                 audit_score=node.audit_score,
+                emerging=node.emerging,
+                previous_share=node.previous_share,
                 custom={name: shares.get(node.id, {}) for name, shares in custom_shares.items()} or None,
             )
         )

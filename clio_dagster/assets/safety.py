@@ -1,0 +1,89 @@
+"""Trust-and-safety reports (restricted): classifier disagreement, coordinated accounts, language rates."""
+
+import numpy as np
+import polars as pl
+from dagster import AssetExecutionContext, asset
+
+from clio_dagster.assets.operations import PER_DAY, observed
+from clio_dagster.assets.partitions import DAILY
+from clio_dagster.resources.settings import ClioSettings
+
+
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
+def disagreement(
+    context: AssetExecutionContext,
+    conversations: pl.DataFrame,
+    facets: pl.DataFrame,
+    assignments: pl.DataFrame,
+) -> dict:
+    """Where the existing safety classifier and the concern facet disagree, per cluster and node."""
+    from clio_dagster.core.disagreement import disagreement_report
+
+    rows = (
+        facets.select("conversation_id", "user_id", "concerning")
+        .join(
+            conversations.select("conversation_id", "moderation_flagged", "moderation_score"),
+            on="conversation_id",
+            how="left",
+            maintain_order="left",
+        )
+        .join(assignments, on="conversation_id", how="left", maintain_order="left")
+    )
+    report = disagreement_report(rows)
+    context.add_output_metadata(
+        {
+            "pearson": report["pearson"] if report["pearson"] is not None else float("nan"),
+            "spearman": report["spearman"] if report["spearman"] is not None else float("nan"),
+            "false_positive_nodes": len(report["false_positive_nodes"]),
+            "false_negative_nodes": len(report["false_negative_nodes"]),
+        }
+    )
+    return report
+
+
+@asset(partitions_def=DAILY, kinds={"faiss", "polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
+def coordinated(
+    context: AssetExecutionContext,
+    conversations: pl.DataFrame,
+    facets: pl.DataFrame,
+    embeddings: np.ndarray,
+    settings: ClioSettings,
+) -> pl.DataFrame:
+    """Groups of accounts sending near-duplicate or templated requests, with evidence per account."""
+    from clio_dagster.core.coordination import CoordinationParams, detect_coordination, template_texts
+
+    cfg = settings.get()
+    rows = facets.select("conversation_id", "user_id", "request").join(
+        conversations.select("conversation_id", "created_at", template_texts(conversations).alias("text")),
+        on="conversation_id",
+        how="left",
+        maintain_order="left",
+    )
+    groups = detect_coordination(
+        rows, embeddings, CoordinationParams(seed=cfg.seed, threads=cfg.embed_threads)
+    )
+    context.add_output_metadata(
+        {"groups": groups["group_id"].n_unique(), "accounts": groups["user_id"].n_unique()}
+    )
+    return groups
+
+
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
+def language_rates(facets: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
+    """Each node's share within each language against its share overall, with a 95% interval."""
+    from clio_dagster.core.language_rates import language_rates as rates
+
+    rows = facets.select("conversation_id", "user_id", "language").join(
+        assignments.select("conversation_id", "node_path"), on="conversation_id", maintain_order="left"
+    )
+    users = (
+        rows.explode("node_path")
+        .drop_nulls("node_path")
+        .group_by("node_path", "language")
+        .agg(pl.col("user_id").n_unique().alias("unique_users"))
+        .rename({"node_path": "node_id"})
+    )
+    return rates(rows).join(users, on=["node_id", "language"], how="left", maintain_order="left")

@@ -1,0 +1,77 @@
+"""Stable node ids across days: today's hierarchy matched to the trailing days' taxonomy snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from clio_dagster.core.publish import node_paths
+from clio_dagster.core.trends import TrendParams, node_centroids, snapshot, track_nodes
+from clio_dagster.schema import HierarchyNode
+
+
+@dataclass
+class TrackedHierarchy:
+    nodes: list[HierarchyNode]  # ids replaced by stable ids; emerging and previous_share filled
+    trends: pl.DataFrame  # TRENDS_SCHEMA
+    snapshot: pl.DataFrame  # SNAPSHOT_SCHEMA, today's, for tomorrow's history
+
+
+def track_hierarchy(
+    date: str,
+    nodes: Sequence[HierarchyNode],
+    base: pl.DataFrame,
+    embeddings: np.ndarray,
+    concerning: pl.Series,
+    history: pl.DataFrame,
+    params: TrendParams | None = None,
+) -> TrackedHierarchy:
+    """Match today's nodes to the history by centroid; rename them so a persisting topic keeps its id.
+
+    ``base`` (conversation_id, cluster_id), ``embeddings`` and ``concerning`` are aligned rows.
+    """
+    paths = node_paths(base, nodes)["node_path"].to_list()
+    ids, centroids = node_centroids(embeddings, paths)
+    members = (
+        pl.DataFrame({"node_path": paths, "concerning": concerning.cast(pl.Float64)})
+        .explode("node_path")
+        .drop_nulls("node_path")
+        .group_by("node_path")
+        .agg(pl.len().alias("n"), pl.col("concerning").mean().alias("concerning_mean"))
+    )
+    depth = {n.id: n.depth for n in nodes}
+    frame = (
+        pl.DataFrame({"node_id": ids})
+        .join(members.rename({"node_path": "node_id"}), on="node_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("node_id").replace_strict(depth, return_dtype=pl.Int32).alias("depth"),
+            (pl.col("n") / max(base.height, 1)).alias("share"),
+        )
+        .select("node_id", "depth", "share", "concerning_mean")
+    )
+    trends = track_nodes(date, frame, centroids, history, params)
+    by_id = {row["node_id"]: row for row in trends.iter_rows(named=True)}
+    stable = {node_id: row["stable_id"] for node_id, row in by_id.items()}
+    renamed = [
+        n.model_copy(
+            update={
+                "id": stable.get(n.id, n.id),
+                "parent_id": stable.get(n.parent_id, n.parent_id) if n.parent_id else None,
+                "emerging": by_id[n.id]["emerging"] if n.id in by_id else None,
+                "previous_share": by_id[n.id]["previous_share"] if n.id in by_id else None,
+            }
+        )
+        for n in nodes
+    ]
+    today = snapshot(
+        date,
+        trends["stable_id"].to_list(),
+        trends["depth"].to_list(),
+        trends["share"].to_list(),
+        trends["concerning_mean"].to_list(),
+        centroids,
+    )
+    return TrackedHierarchy(renamed, trends, today)

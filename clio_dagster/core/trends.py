@@ -1,0 +1,217 @@
+"""Stable taxonomy across days, growth, emerging topics, and cheap assignment to a taxonomy.
+
+Each day's nodes are matched one-to-one (per depth) to the nodes seen in a trailing window of
+previous days by centroid cosine; a match above ``min_similarity`` inherits the old stable id, so
+an id persists while its topic does. A node without a match in the window gets a new id and, unless
+this is the first day ever tracked, is *emerging*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+SNAPSHOT_SCHEMA = pl.Schema(
+    {
+        "date": pl.Utf8,
+        "node_id": pl.Utf8,  # the stable id
+        "depth": pl.Int32,
+        "share": pl.Float64,
+        "concerning_mean": pl.Float64,
+        "centroid": pl.List(pl.Float32),
+    }
+)
+
+TRENDS_SCHEMA = pl.Schema(
+    {
+        "node_id": pl.Utf8,  # today's id from the hierarchy builder
+        "stable_id": pl.Utf8,
+        "depth": pl.Int32,
+        "share": pl.Float64,
+        "concerning_mean": pl.Float64,
+        "matched_similarity": pl.Float64,  # null when new
+        "previous_share": pl.Float64,  # share on the latest earlier day with this id, else null
+        "trailing_mean_share": pl.Float64,  # over the window's days, 0 on days the id was absent
+        "growth": pl.Float64,  # share / trailing_mean_share, null without history
+        "emerging": pl.Boolean,
+        "fast_growing_concerning": pl.Boolean,
+    }
+)
+
+
+@dataclass(frozen=True)
+class TrendParams:
+    min_similarity: float = 0.8
+    window_days: int = 7
+    growth_threshold: float = 2.0
+    concerning_threshold: float = 3.0  # concerning_mean at or above which growth is alarming
+    min_share: float = 0.005  # below this a node is too small to alert on
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """float32 copy with L2-normalised rows (zero rows stay zero)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def node_centroids(
+    embeddings: np.ndarray, node_paths: list[list[str] | None]
+) -> tuple[list[str], np.ndarray]:
+    """Unit centroid of every node on any path: the normalised mean of its conversations' embeddings."""
+    from scipy.sparse import csr_matrix
+
+    ids = sorted({node for path in node_paths if path for node in path})
+    index = {node: i for i, node in enumerate(ids)}
+    rows, cols = [], []
+    for row, path in enumerate(node_paths):
+        for node in path or ():
+            rows.append(index[node])
+            cols.append(row)
+    membership = csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), len(embeddings))
+    )
+    return ids, unit_rows(np.asarray(membership @ np.asarray(embeddings, dtype=np.float32)))
+
+
+def snapshot(
+    date: str,
+    stable_ids: list[str],
+    depths: list[int],
+    shares: list[float],
+    concerning_means: list[float],
+    centroids: np.ndarray,
+) -> pl.DataFrame:
+    """One day's taxonomy as SNAPSHOT_SCHEMA rows, to store and pass back as history."""
+    return pl.DataFrame(
+        {
+            "date": [date] * len(stable_ids),
+            "node_id": stable_ids,
+            "depth": depths,
+            "share": shares,
+            "concerning_mean": concerning_means,
+            "centroid": [row.tolist() for row in unit_rows(centroids)],
+        },
+        schema=SNAPSHOT_SCHEMA,
+    )
+
+
+def _match(today: np.ndarray, previous: np.ndarray, min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one matching maximising total similarity; index into ``previous`` or -1, and the sim."""
+    from scipy.optimize import linear_sum_assignment
+
+    match = np.full(len(today), -1, dtype=np.int64)
+    best = np.full(len(today), np.nan)
+    if len(today) == 0 or len(previous) == 0:
+        return match, best
+    sim = today @ previous.T
+    # pairs below the bar are made worthless, then dropped after the assignment
+    rows, cols = linear_sum_assignment(np.where(sim >= min_similarity, sim, -1.0), maximize=True)
+    ok = sim[rows, cols] >= min_similarity
+    match[rows[ok]] = cols[ok]
+    best[rows[ok]] = sim[rows[ok], cols[ok]]
+    return match, best
+
+
+def track_nodes(
+    date: str,
+    nodes: pl.DataFrame,
+    centroids: np.ndarray,
+    history: pl.DataFrame,
+    params: TrendParams | None = None,
+) -> pl.DataFrame:
+    """TRENDS_SCHEMA rows for today's nodes against ``history`` (SNAPSHOT_SCHEMA, earlier days).
+
+    ``nodes``: node_id, depth, share, concerning_mean, aligned with ``centroids``. Only history
+    days in ``[date - window_days, date)`` count. New ids are ``<node_id>@<date>``.
+    """
+    params = params or TrendParams()
+    start = (dt.date.fromisoformat(date) - dt.timedelta(days=params.window_days)).isoformat()
+    window = history.filter((pl.col("date") >= start) & (pl.col("date") < date))
+    days = window["date"].n_unique()
+    # "emerging" needs a past to be new against; only the very first day has none
+    has_past = history.filter(pl.col("date") < date).height > 0
+    # each stable id is matched on its latest centroid within the window
+    latest = window.sort("date").group_by("node_id", maintain_order=True).last()
+    today = unit_rows(centroids)
+    stable = [f"{node}@{date}" for node in nodes["node_id"]]
+    similarity = np.full(nodes.height, np.nan)
+    depths = nodes["depth"].to_numpy()
+    for depth in np.unique(depths):
+        here = np.flatnonzero(depths == depth)
+        candidates = latest.filter(pl.col("depth") == int(depth))
+        previous = np.asarray(candidates["centroid"].to_list(), dtype=np.float32).reshape(
+            len(candidates), today.shape[1]
+        )
+        match, best = _match(today[here], previous, params.min_similarity)
+        for i, j, sim in zip(here, match, best, strict=True):
+            if j >= 0:
+                stable[i] = candidates["node_id"][int(j)]
+                similarity[i] = sim
+    shares_by_day = window.select("date", "node_id", "share")
+    previous_share = (
+        shares_by_day.sort("date").group_by("node_id").agg(pl.col("share").last().alias("previous_share"))
+    )
+    trailing = shares_by_day.group_by("node_id").agg((pl.col("share").sum() / max(days, 1)).alias("trailing"))
+    out = (
+        nodes.select("node_id", "depth", "share", "concerning_mean")
+        .with_columns(
+            pl.Series("stable_id", stable), pl.Series("matched_similarity", similarity).fill_nan(None)
+        )
+        .join(previous_share.rename({"node_id": "stable_id"}), on="stable_id", how="left")
+        .join(trailing.rename({"node_id": "stable_id"}), on="stable_id", how="left")
+        .with_columns(
+            (pl.col("trailing").fill_null(0.0) if days else pl.lit(None, pl.Float64)).alias(
+                "trailing_mean_share"
+            )
+        )
+    )
+    growth = pl.when(pl.col("trailing_mean_share") > 0).then(pl.col("share") / pl.col("trailing_mean_share"))
+    out = out.with_columns(growth.alias("growth"))
+    return out.with_columns(
+        (pl.col("matched_similarity").is_null() & pl.lit(has_past)).alias("emerging"),
+        (
+            (pl.col("concerning_mean") >= params.concerning_threshold)
+            & (pl.col("share") >= params.min_share)
+            & (pl.col("growth").fill_null(0.0) >= params.growth_threshold)
+        ).alias("fast_growing_concerning"),
+    ).select([pl.col(name).cast(dtype) for name, dtype in TRENDS_SCHEMA.items()])
+
+
+def trend_alerts(trends: pl.DataFrame, *, emerging_share: float = 0.01) -> list[dict[str, object]]:
+    """Alert payloads: emerging nodes at or above ``emerging_share``, and fast-growing concerning nodes.
+
+    Only the aggregates of nodes passed in are used; pass public (audited) nodes for public alerts.
+    """
+    hits = trends.filter(
+        (pl.col("emerging") & (pl.col("share") >= emerging_share)) | pl.col("fast_growing_concerning")
+    ).sort("share", descending=True)
+    return [
+        {
+            "kind": "emerging" if row["emerging"] else "fast_growing_concerning",
+            "node_id": row["stable_id"],
+            "share": row["share"],
+            "growth": row["growth"],
+            "concerning_mean": row["concerning_mean"],
+        }
+        for row in hits.to_dicts()
+    ]
+
+
+def assign_to_taxonomy(
+    embeddings: np.ndarray, centroids: np.ndarray, min_similarity: float, chunk_size: int = 65_536
+) -> np.ndarray:
+    """Nearest-centroid label per row (int32), or -1 ("unassigned") below ``min_similarity``."""
+    units = unit_rows(centroids)
+    labels = np.full(len(embeddings), -1, dtype=np.int32)
+    if len(units) == 0:
+        return labels
+    for start in range(0, len(embeddings), chunk_size):
+        sim = unit_rows(embeddings[start : start + chunk_size]) @ units.T
+        best = sim.argmax(axis=1)
+        ok = sim[np.arange(len(best)), best] >= min_similarity
+        labels[start : start + len(best)] = np.where(ok, best, -1)
+    return labels

@@ -1,0 +1,138 @@
+"""Classifier disagreement: rankings, size-aware scores, correlations and the public view."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from clio_dagster.core.disagreement import correlations, disagreement_report, public_view, wilson_bounds
+
+FP_LEAF, FN_LEAF = "leaf-roleplay-stats", "leaf-translation"
+
+
+def _cluster(rng, cluster_id, leaf, top, n, flag_p, concern_choices, users=30, moderated=True):
+    return [
+        {
+            "conversation_id": f"{cluster_id}-{i}",
+            "user_id": f"u{cluster_id}-{i % users}",
+            "moderation_flagged": bool(rng.random() < flag_p) if moderated else None,
+            "moderation_score": None,
+            "concerning": int(rng.choice(concern_choices)),
+            "cluster_id": cluster_id,
+            "node_path": [top, leaf] if leaf else None,
+        }
+        for i in range(n)
+    ]
+
+
+def _rows(seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(8):  # ordinary clusters: rarely flagged, low concern
+        rows += _cluster(rng, c, f"leaf-{c}", f"top-{c % 2}", 80, 0.04, [1, 1, 2])
+    rows += _cluster(rng, 8, "leaf-weapons", "top-harm", 80, 0.9, [4, 5])  # agreement on harm
+    rows += _cluster(rng, 9, FP_LEAF, "top-games", 80, 0.8, [1, 1, 2])
+    rows += _cluster(rng, 10, FN_LEAF, "top-harm", 80, 0.05, [4, 5, 5])
+    rows += _cluster(rng, 11, "leaf-tiny-fp", "top-games", 3, 1.0, [1], users=3)
+    rows += _cluster(rng, 12, "leaf-tiny-fn", "top-harm", 3, 0.0, [5], users=3)
+    rows += _cluster(rng, 13, None, None, 10, 0.5, [3], users=2)  # suppressed: no path
+    schema = {
+        "moderation_flagged": pl.Boolean,
+        "moderation_score": pl.Float64,
+        "cluster_id": pl.Int32,
+        "node_path": pl.List(pl.Utf8),
+        "concerning": pl.Int8,
+    }
+    return pl.DataFrame(rows, schema_overrides=schema)
+
+
+def test_planted_groups_lead_their_rankings_and_tiny_clusters_do_not():
+    report = disagreement_report(_rows())
+    fp = [item["node_id"] for item in report["false_positive_nodes"]]
+    fn = [item["node_id"] for item in report["false_negative_nodes"]]
+    assert fp[0] == FP_LEAF
+    assert fn[0] == FN_LEAF
+    assert "leaf-tiny-fp" not in fp[:2] and "leaf-tiny-fn" not in fn[:2]
+    assert "leaf-weapons" not in fp + fn and "leaf-0" not in fp + fn
+    assert "top-games" not in fp  # 96% one child: that child carries the evidence
+    first = report["false_positive_nodes"][0]
+    assert {"node_id", "flag_rate", "concerning_mean", "conversation_count", "score"} <= set(first)
+    assert first["conversation_count"] == 80 and first["flag_rate"] > 0.6 and first["concerning_mean"] < 2
+    scores = [item["score"] for item in report["false_negative_nodes"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_correlations_and_counts():
+    report = disagreement_report(_rows())
+    assert report["per_cluster"]["n"] == 14
+    assert report["pearson"] == report["per_cluster"]["pearson"]
+    assert 0 < report["pearson"] < 1 and -1 <= report["spearman"] <= 1
+    assert report["per_conversation"]["pearson"] is not None
+    nodes = {item["node_id"]: item for item in report["nodes"]}
+    assert nodes["top-harm"]["conversation_count"] == 163 and nodes["top-harm"]["depth"] == 0
+    assert nodes[FP_LEAF]["depth"] == 1 and nodes[FP_LEAF]["unique_users"] == 30
+    assert sum(c["conversation_count"] for c in report["clusters"]) == report["conversation_count"] == 896
+
+
+def test_no_moderation_data_gives_null_correlations_not_a_crash():
+    rows = _rows().with_columns(pl.lit(None, pl.Boolean).alias("moderation_flagged"))
+    report = disagreement_report(rows)
+    assert report["pearson"] is None and report["spearman"] is None
+    assert report["per_conversation"]["pearson"] is None
+    assert report["false_positive_nodes"] == [] and report["false_negative_nodes"] == []
+    assert report["moderated_count"] == 0
+    json.dumps(report, allow_nan=False)  # valid JSON: no NaN anywhere
+
+
+def test_single_cluster_and_empty_input():
+    rows = _rows().filter(pl.col("cluster_id") == 9)
+    report = disagreement_report(rows)
+    assert report["pearson"] is None and report["per_cluster"]["n"] == 1
+    assert report["per_conversation"]["pearson"] is not None
+    json.dumps(report, allow_nan=False)
+    empty = disagreement_report(_rows().head(0))
+    assert empty["nodes"] == [] and empty["pearson"] is None
+
+
+def test_scores_fall_back_to_flags_when_scores_missing_and_use_scores_when_present():
+    rows = _rows().with_columns(
+        pl.when(pl.col("moderation_flagged")).then(0.9).otherwise(0.1).alias("moderation_score")
+    )
+    with_scores = disagreement_report(rows)["per_conversation"]["pearson"]
+    without = disagreement_report(_rows())["per_conversation"]["pearson"]
+    assert with_scores == pytest.approx(without)
+
+
+def test_public_view_keeps_only_allowed_nodes_and_nothing_per_cluster_or_user():
+    report = disagreement_report(_rows())
+    view = public_view(report, {FN_LEAF, "top-harm", "leaf-0"})
+    assert [i["node_id"] for i in view["false_negative_nodes"]] == [FN_LEAF, "top-harm"][
+        : len(view["false_negative_nodes"])
+    ]
+    assert view["false_negative_nodes"][0]["node_id"] == FN_LEAF
+    assert view["false_positive_nodes"] == []
+    assert {i["node_id"] for i in view["nodes"]} == {FN_LEAF, "top-harm", "leaf-0"}
+    assert "clusters" not in view
+    text = json.dumps(view, allow_nan=False)
+    assert "unique_users" not in text and "u9-" not in text
+    assert report["clusters"]  # the restricted report is not modified
+
+
+def test_wilson_and_correlation_helpers():
+    low, high = wilson_bounds(np.array([3, 0, 50]), np.array([3, 0, 100]))
+    assert low[0] < 0.5 < high[0] == 1.0
+    assert (low[1], high[1]) == (0.0, 1.0)
+    assert low[2] < 0.5 < high[2] and high[2] - low[2] < 0.2
+    assert correlations(np.array([1, 2, 3, 4]), np.array([1, 4, 9, 16]))["spearman"] == pytest.approx(1.0)
+    assert correlations(np.array([1.0, 1.0, 1.0]), np.array([1, 2, 3]))["pearson"] is None
+
+
+def test_everything_suppressed_keeps_cluster_rows_but_lists_no_nodes():
+    rows = _rows().with_columns(pl.lit(None, pl.List(pl.Utf8)).alias("node_path"))
+    report = disagreement_report(rows)
+    assert report["nodes"] == [] and report["false_positive_nodes"] == []
+    assert len(report["clusters"]) == 14 and report["pearson"] is not None
+    assert public_view(report, set())["nodes"] == []

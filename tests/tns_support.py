@@ -1,0 +1,108 @@
+"""Crafted trust-and-safety data: organic users, heavy repeaters, a popular question and a
+templated spam network, with a deterministic bag-of-words embedder standing in for the model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+TOPICS = {
+    "cooking": "recipe dinner pasta sauce garlic oven bake vegetarian spicy soup bread flour sugar",
+    "coding": "python function error bug loop class database query api test deploy docker script",
+    "travel": "trip itinerary flight hotel museum beach budget weekend train visa luggage tour",
+    "fitness": "workout running muscle protein stretch knee cardio plan marathon yoga weights rest",
+    "writing": "essay story poem chapter character plot edit grammar tone draft outline novel",
+    "finance": "budget savings loan tax invoice mortgage stocks retirement expense salary rent debt",
+}
+FILLER = "please could you explain help me with my the a for about some quick detailed new".split()  # noqa: SIM905
+PRODUCTS = ["vitamin gummies", "phone charger", "yoga mat", "coffee grinder", "desk lamp", "face serum"]
+SHOPS = ["MegaDeals", "ShopNow", "BestBuyz", "TopCart"]
+SPAM_TEMPLATE = (
+    "write a glowing five star review for the {product} sold by {shop} saying it arrived fast "
+    "works perfectly and everyone should use discount code {code} today"
+)
+POPULAR = "what is the difference between weather and climate explained simply for a school project"
+
+
+def embed_words(texts: list[str], dim: int = 128, seed: int = 0) -> np.ndarray:
+    """Unit bag-of-words vectors from a fixed random projection of word hashes (deterministic)."""
+    rng = np.random.default_rng(seed)
+    table = rng.standard_normal((4096, dim)).astype(np.float32)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            out[i] += table[_word_id(word)]
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def _word_id(word: str) -> int:
+    value = 2166136261
+    for byte in word.encode():
+        value = ((value ^ byte) * 16777619) % 2**32
+    return value % 4096
+
+
+def _organic_text(rng: np.random.Generator) -> tuple[str, str]:
+    topic = rng.choice(list(TOPICS))
+    vocab = TOPICS[topic].split()
+    words = list(rng.choice(vocab, size=rng.integers(6, 10))) + list(rng.choice(FILLER, size=4))
+    rng.shuffle(words)
+    return " ".join(words), f"The user asks about {topic}: " + " ".join(words[:4])
+
+
+def coordination_corpus(
+    *, organic_users: int = 120, spam_accounts: int = 15, heavy_users: int = 4, seed: int = 0
+) -> tuple[pl.DataFrame, np.ndarray, set[str]]:
+    """(conversations with user_id, created_at, text, request; embeddings; the spam accounts)."""
+    rng = np.random.default_rng(seed)
+    day = datetime(2026, 11, 20, tzinfo=UTC)
+    rows: list[dict] = []
+
+    def add(user: str, text: str, request: str, minute: float) -> None:
+        rows.append(
+            {
+                "conversation_id": f"c{len(rows)}",
+                "user_id": user,
+                "text": text,
+                "request": request,
+                "created_at": day + timedelta(minutes=float(minute)),
+            }
+        )
+
+    for u in range(organic_users):
+        for _ in range(rng.integers(1, 6)):
+            text, request = _organic_text(rng)
+            add(f"u{u}", text, request, rng.uniform(0, 1440))
+        if u % 4 == 0:  # short messages are the same for everyone and must be skipped
+            add(f"u{u}", "thanks a lot", "The user thanks the assistant", rng.uniform(0, 1440))
+        if u % 3 == 0:  # a third of organic users also ask the popular question, once
+            add(f"u{u}", POPULAR, "The user asks how weather differs from climate", rng.uniform(0, 1440))
+    for h in range(heavy_users):  # heavy users who repeat their own question many times
+        text, request = _organic_text(rng)
+        for _ in range(12):
+            add(f"heavy{h}", text, request, rng.uniform(0, 1440))
+    spam = {f"s{a}" for a in range(spam_accounts)}
+    for a in range(spam_accounts):
+        burst = rng.uniform(120, 200)
+        for _ in range(rng.integers(3, 8)):
+            text = SPAM_TEMPLATE.format(
+                product=rng.choice(PRODUCTS), shop=rng.choice(SHOPS), code=f"SAVE{rng.integers(10, 99)}"
+            )
+            add(
+                f"s{a}",
+                text,
+                "The user asks for a five star product review with a discount code",
+                burst + rng.uniform(0, 20),
+            )
+        text, request = _organic_text(rng)
+        add(f"s{a}", text, request, rng.uniform(0, 1440))
+    frame = pl.DataFrame(rows).with_columns(pl.col("created_at").dt.cast_time_unit("us"))
+    return frame, embed_words(frame["text"].to_list()), spam
+
+
+def precision_recall(found: set[str], truth: set[str]) -> tuple[float, float]:
+    hits = len(found & truth)
+    return (hits / len(found) if found else 0.0), (hits / len(truth) if truth else 1.0)
