@@ -108,6 +108,45 @@ def run(
 
 
 @app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First date (YYYY-MM-DD)")],
+    end: Annotated[str, typer.Option(help="Last date (YYYY-MM-DD), inclusive")],
+    home: HomeOption = None,
+    input: Annotated[str | None, typer.Option("--input", help="CLIO_INPUT: JSONL/Parquet source")] = None,
+    executor: Annotated[
+        str, typer.Option(help="multiprocess (a process per step) or in_process (small days, debugging)")
+    ] = "multiprocess",
+    max_concurrent: Annotated[int, typer.Option(min=1, help="Steps of one run at once (multiprocess)")] = 2,
+) -> None:
+    """Run clio_daily for every day from START to END, in order, on the configured Dagster instance."""
+    from clio_dagster.backfill import date_range, run_backfill
+    from clio_dagster.runner import instance_for
+
+    settings = _apply(input=input, home=home)
+    if not settings.input:
+        raise _fail("no input: pass --input or set CLIO_INPUT")
+    if executor not in ("multiprocess", "in_process"):
+        raise _fail(f"--executor must be multiprocess or in_process, not {executor!r}")
+    try:
+        dates = date_range(start, end)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+
+    def report(outcome, elapsed: float) -> None:
+        mark = "[green]✓[/]" if outcome.success else "[red]✗[/]"
+        detail = f"{outcome.metadata.get('nodes', '?')} public nodes" if outcome.success else outcome.reason
+        console.print(f"{mark} {outcome.date}: {detail} (run {outcome.run_id[:8]}, {elapsed:.1f}s)")
+
+    instance = instance_for(settings)
+    runs = run_backfill(dates, instance, executor=executor, max_concurrent=max_concurrent, on_outcome=report)
+    outcomes = list(runs)
+    failed = [o.date for o in outcomes if not o.success]
+    console.print(f"{len(outcomes) - len(failed)} of {len(outcomes)} partitions materialised")
+    if failed:
+        raise _fail(f"not published: {', '.join(failed)}")
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option(help="Directory for conversations.jsonl and truth.jsonl")],
     days: Annotated[int, typer.Option(min=1)] = 3,

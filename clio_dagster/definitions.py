@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 from dagster import (
     AssetSelection,
     Definitions,
+    colored_console_logger,
     define_asset_job,
+    json_console_logger,
     load_asset_checks_from_modules,
     load_assets_from_modules,
 )
@@ -31,7 +35,14 @@ from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager
 from clio_dagster.sensors.alerts import make_alert_sensors
+from clio_dagster.sensors.daily import clio_daily_schedule
 from clio_dagster.sensors.retention import retention_job, retention_schedule
+
+# The day's assets run one partition per run and the explorer one run per range (BackfillPolicy per
+# asset); the job then takes the per-day policy, which is what it should do: say so once, not per process.
+warnings.filterwarnings(
+    "ignore", message="Asset job clio_daily materializes assets with varying BackfillPolicies"
+)
 
 ASSET_MODULES = [
     ingest,
@@ -74,7 +85,9 @@ defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
     asset_checks=load_asset_checks_from_modules([privacy_checks, explorer_checks]),
     jobs=[daily_job, retention_job],
-    schedules=[retention_schedule],
+    schedules=[clio_daily_schedule, retention_schedule],
     sensors=build_sensors(),
     resources=build_resources(),
+    # `json` gives structured logs when a run's config enables it (dagster.yaml shows how)
+    loggers={"console": colored_console_logger, "json": json_console_logger},
 )

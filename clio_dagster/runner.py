@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterEventType, DagsterInstance
+from dagster._core.execution.execution_result import ExecutionResult
 
+from clio_dagster.assets.operations import LLM_POOL, LLM_POOL_SLOTS
 from clio_dagster.config import Settings
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -23,18 +25,40 @@ class PartitionOutcome:
 
 
 def instance_for(settings: Settings) -> DagsterInstance:
-    """$DAGSTER_HOME's instance if set, else PostgreSQL if CLIO_PG_URL is set, else SQLite in CLIO_HOME."""
+    """The Dagster instance runs are recorded on, with an ``llm`` pool limit.
+
+    $DAGSTER_HOME's instance (its dagster.yaml) if that is set; else a persistent instance in
+    ``$CLIO_HOME/dagster`` (compute logs, artefacts) whose runs and events go to PostgreSQL when
+    CLIO_PG_URL is set, to SQLite files there otherwise.
+    """
     if os.environ.get("DAGSTER_HOME"):
-        return DagsterInstance.get()
-    home = settings.home.resolve() / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    if settings.pg_url:
-        overrides = {"storage": {"postgres": {"postgres_url": settings.pg_url}}}
-        return DagsterInstance.local_temp(str(home), overrides=overrides)
-    return DagsterInstance.local_temp(str(home))
+        instance = DagsterInstance.get()
+    else:
+        home = settings.home.resolve() / "dagster"
+        home.mkdir(parents=True, exist_ok=True)
+        overrides: dict[str, object] = {"concurrency": {"pools": {"default_limit": LLM_POOL_SLOTS}}}
+        if settings.pg_url:
+            overrides["storage"] = {"postgres": {"postgres_url": sqlalchemy_pg_url(settings.pg_url)}}
+        # local_temp with a directory is the public way to build a persistent instance from a dir
+        instance = DagsterInstance.local_temp(str(home), overrides=overrides)
+    ensure_llm_pool(instance)
+    return instance
 
 
-def failure_reason(result: ExecuteInProcessResult) -> str:
+def sqlalchemy_pg_url(url: str) -> str:
+    """Name the psycopg2 driver: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, not installed."""
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgres", "postgresql") else url
+
+
+def ensure_llm_pool(instance: DagsterInstance, slots: int = LLM_POOL_SLOTS) -> None:
+    """Give the ``llm`` pool a limit unless an operator already set one (``dagster instance concurrency``)."""
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits and LLM_POOL not in storage.get_concurrency_keys():
+        storage.set_concurrency_slots(LLM_POOL, slots)
+
+
+def failure_reason(result: ExecutionResult) -> str:
     """One line saying why a run did not publish: a blocking check, or the first failed step."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -63,6 +87,11 @@ def run_partition(date: str, instance: DagsterInstance) -> PartitionOutcome:
     result = job.execute_in_process(
         partition_key=date, instance=instance, raise_on_error=False, run_config=QUIET
     )
+    return outcome_of(date, result)
+
+
+def outcome_of(date: str, result: ExecutionResult) -> PartitionOutcome:
+    """What a finished run of one partition says: published (with its metadata) or why not."""
     if not result.success:
         return PartitionOutcome(date, False, failure_reason(result), result.run_id)
     published = result.asset_materializations_for_node("public_hierarchy")

@@ -3,6 +3,7 @@
 import polars as pl
 from dagster import AssetExecutionContext, MetadataValue, asset
 
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.audit import rare_proper_terms, rare_term_scanner, redact_findings, screen_hierarchy
 from clio_dagster.resources.llm import LLMResource
@@ -10,7 +11,8 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
 
 
-@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", pool=LLM_POOL, backfill_policy=PER_DAY)
+@observed
 def screened_hierarchy(
     context: AssetExecutionContext,
     hierarchy: list[HierarchyNode],

@@ -4,12 +4,14 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.cluster import choose_k, spherical_kmeans
 from clio_dagster.resources.settings import ClioSettings
 
 
-@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis")
+@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis", backfill_policy=PER_DAY)
+@observed
 def base_clusters(
     context: AssetExecutionContext, facets: pl.DataFrame, embeddings: np.ndarray, settings: ClioSettings
 ) -> pl.DataFrame:

@@ -2,12 +2,20 @@
 
 from dagster import MaterializeResult, MetadataValue, asset
 
+from clio_dagster.assets.operations import ALL_DATES, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.assets.publish import public_hierarchy
 from clio_dagster.resources.settings import ClioSettings
 
 
-@asset(partitions_def=DAILY, deps=[public_hierarchy], kinds={"html"}, group_name="publish")
+@asset(
+    partitions_def=DAILY,
+    deps=[public_hierarchy],
+    kinds={"html"},
+    group_name="publish",
+    backfill_policy=ALL_DATES,
+)
+@observed
 def explorer(settings: ClioSettings) -> MaterializeResult:
     """Rebuilds ``public/explorer.html`` after each day is published (it covers all dates)."""
     from clio_dagster.explorer import build_explorer, explorer_metadata

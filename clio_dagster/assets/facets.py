@@ -5,6 +5,7 @@ import io
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Output, asset
 
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.facets import extract_facets
@@ -27,8 +28,11 @@ def facet_failure_check(failed: int, total: int, bound: float) -> AssetCheckResu
     partitions_def=DAILY,
     kinds={"polars"},
     group_name="analysis",
+    pool=LLM_POOL,
+    backfill_policy=PER_DAY,
     check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets", blocking=True)],
 )
+@observed
 def facets(
     context: AssetExecutionContext, conversations: pl.DataFrame, settings: ClioSettings, llm: LLMResource
 ):

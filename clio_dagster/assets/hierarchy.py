@@ -5,6 +5,7 @@ import polars as pl
 from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.naming import surviving_groups
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy
 from clio_dagster.core.publish import node_paths
@@ -14,7 +15,8 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import ClusterName, HierarchyNode
 
 
-@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis")
+@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis", pool=LLM_POOL, backfill_policy=PER_DAY)
+@observed
 def hierarchy(
     context: AssetExecutionContext,
     facets: pl.DataFrame,
@@ -54,7 +56,8 @@ def hierarchy(
     return nodes
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="publish", backfill_policy=PER_DAY)
+@observed
 def assignments(base_clusters: pl.DataFrame, tracked_hierarchy: list[HierarchyNode]) -> pl.DataFrame:
     """conversation_id, cluster_id and node_path (top→leaf; null where the cluster is not shown)."""
     return node_paths(base_clusters, tracked_hierarchy)

@@ -2,6 +2,7 @@
 
 from dagster import AssetCheckSpec, AssetExecutionContext, Failure, Output, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.privacy.checks import check_quarantine_rate
@@ -13,8 +14,10 @@ from clio_dagster.resources.settings import ClioSettings
     partitions_def=DAILY,
     kinds={"polars"},
     group_name="ingest",
+    backfill_policy=PER_DAY,
     check_specs=[AssetCheckSpec("quarantine_rate", asset="conversations")],
 )
+@observed
 def conversations(context: AssetExecutionContext, settings: ClioSettings):
     """Conversations whose created_at falls on the partition's UTC date, from ``CLIO_INPUT``."""
     cfg = settings.get()

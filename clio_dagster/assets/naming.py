@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.hierarchy import cluster_centroids
 from clio_dagster.core.interfaces import ClusterGroups
@@ -28,7 +29,8 @@ def surviving_groups(
     )
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis")
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis", pool=LLM_POOL, backfill_policy=PER_DAY)
+@observed
 def cluster_names(
     context: AssetExecutionContext,
     facets: pl.DataFrame,

@@ -6,6 +6,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.publish import Thresholds, dp_config, node_statistics, release_with_dp
 from clio_dagster.core.report import node_table, render_report
@@ -14,7 +15,8 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode, PrivacySummary, PublicHierarchy
 
 
-@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", backfill_policy=PER_DAY)
+@observed
 def audited_hierarchy(
     context: AssetExecutionContext,
     facets: pl.DataFrame,
@@ -106,7 +108,8 @@ def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=1, sort_keys=True, allow_nan=False) + "\n")
 
 
-@asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish")
+@asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish", backfill_policy=PER_DAY)
+@observed
 def public_hierarchy(
     context: AssetExecutionContext,
     audited_hierarchy: PublicHierarchy,

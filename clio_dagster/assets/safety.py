@@ -4,11 +4,13 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.resources.settings import ClioSettings
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety")
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
 def disagreement(
     context: AssetExecutionContext,
     conversations: pl.DataFrame,
@@ -40,7 +42,8 @@ def disagreement(
     return report
 
 
-@asset(partitions_def=DAILY, kinds={"faiss", "polars"}, group_name="safety")
+@asset(partitions_def=DAILY, kinds={"faiss", "polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
 def coordinated(
     context: AssetExecutionContext,
     conversations: pl.DataFrame,
@@ -67,7 +70,8 @@ def coordinated(
     return groups
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety")
+@asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
+@observed
 def language_rates(facets: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
     """Each node's share within each language against its share overall, with a 95% interval."""
     from clio_dagster.core.language_rates import language_rates as rates

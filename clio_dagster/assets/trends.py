@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
 
+from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.config import Settings
 from clio_dagster.core.files import write_restricted_bytes
@@ -33,8 +34,10 @@ def trailing_history(cfg: Settings, date: str, window_days: int) -> pl.DataFrame
     partitions_def=DAILY,
     kinds={"faiss"},
     group_name="publish",
+    backfill_policy=PER_DAY,
     check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy")],
 )
+@observed
 def tracked_hierarchy(
     context: AssetExecutionContext,
     screened_hierarchy: list[HierarchyNode],
