@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     llm_max_concurrency: int = Field(default=16, ge=1)
     embedder: str = "use-multilingual"
     embed_threads: int = Field(default=2, ge=1)
+    facet_shard_rows: int = Field(default=100_000, ge=1)  # conversations per facet shard (one step each)
 
     min_unique_users: int = Field(default=25, ge=1)
     min_conversations: int = Field(default=25, ge=1)
