@@ -159,3 +159,17 @@ def test_embeddings_load_memory_mapped(clio_home):
     )
     assert result.success
     assert seen == {"mapped": True, "sum": 66.0}
+
+
+def test_ingest_builds_the_day_in_frames_of_rows(tmp_path, monkeypatch):
+    """Kept records are turned into columns every few rows; the day is the same whatever the size."""
+    from clio_dagster.ingest import ingest_partition, partition
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(tmp_path / "s", days=1, conversations=120, seed=1, malformed=5)
+    whole = ingest_partition(str(files.conversations), "2026-11-01")
+    monkeypatch.setattr(partition, "_FRAME_ROWS", 7)
+    framed = ingest_partition(str(files.conversations), "2026-11-01")
+    assert whole.kept.height == 120
+    assert framed.kept.equals(whole.kept)
+    assert framed.counts == whole.counts
