@@ -46,8 +46,6 @@ def _tree_usage(proc: psutil.Process) -> tuple[int, float]:
 
 def _child(n: int, workdir: Path, executor: str) -> None:
     """Runs in the measured process: one partition of the daily job, prints step intervals as JSON."""
-    from dagster import DagsterEventType
-
     from clio_dagster.config import Settings
     from clio_dagster.runner import instance_for, run_partition
 
@@ -62,15 +60,7 @@ def _child(n: int, workdir: Path, executor: str) -> None:
     started = time.time()
     outcome = run_partition(date, instance)
     finished = time.time()
-    steps: dict[str, dict[str, float]] = {}
-    for entry in instance.all_logs(outcome.run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type == DagsterEventType.STEP_START:
-            steps.setdefault(event.step_key, {})["start"] = entry.timestamp
-        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-            steps.setdefault(event.step_key, {})["end"] = entry.timestamp
+    steps = _step_intervals(instance, outcome.run_id)
     print(
         "BENCH_JSON "
         + json.dumps(
@@ -84,6 +74,52 @@ def _child(n: int, workdir: Path, executor: str) -> None:
         ),
         flush=True,
     )
+
+
+def _step_intervals(instance, run_id: str) -> dict[str, dict[str, float]]:
+    """{step key: {"start": t, "end": t}} from a run's event log (no "end" while a step runs)."""
+    from dagster import DagsterEventType
+
+    steps: dict[str, dict[str, float]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            steps.setdefault(event.step_key, {})["start"] = entry.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            steps.setdefault(event.step_key, {})["end"] = entry.timestamp
+    return steps
+
+
+def _step_stats(steps: dict[str, dict[str, float]], samples: list[tuple[float, int, float]]) -> dict:
+    """Wall, CPU and peak RSS of each step from the samples inside its interval, in start order."""
+    stats = {}
+    for key, span in sorted(steps.items(), key=lambda kv: kv[1].get("start", 0)):
+        end = span.get("end", samples[-1][0] if samples else 0)
+        inside = [(rss, cpu) for t, rss, cpu in samples if span.get("start", 0) <= t <= end]
+        stats[key + ("" if "end" in span else " (running)")] = {
+            "wall_s": round(end - span.get("start", 0), 2),
+            "cpu_s": round(inside[-1][1] - inside[0][1], 1) if inside else 0.0,
+            "peak_rss_mib": round(max((r for r, _ in inside), default=0) / 2**20),
+        }
+    return stats
+
+
+def progress(n: int, workdir: Path) -> None:
+    """Per-step table so far of a size still running (or stopped): its event log and RSS trace."""
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.local_temp(str(workdir / f"home-{n}-in_process" / "dagster"))
+    run = instance.get_runs(limit=1)[0]
+    with open(workdir / f"samples-{n}.tsv") as trace:
+        samples = [(float(t), int(r), float(c)) for t, r, c in (line.split("\t") for line in trace)]
+    print(
+        f"n={n}: run {run.run_id} {run.status.value}, {samples[-1][0] - samples[0][0]:.0f} s traced, "
+        f"CPU {samples[-1][2]:.0f} s, peak RSS {max(r for _, r, _ in samples) / 2**20:,.0f} MiB"
+    )
+    for key, s in _step_stats(_step_intervals(instance, run.run_id), samples).items():
+        print(f"| {key} | {s['wall_s']} / {s['cpu_s']} / {s['peak_rss_mib']:,} |")
 
 
 def _sample_date(sample_dir: Path) -> str:
@@ -125,14 +161,6 @@ def measure(n: int, workdir: Path, executor: str) -> dict[str, object]:
     if line is None:
         raise SystemExit(f"child failed for n={n} (exit {proc.returncode}):\n{out[-2000:]}")
     run = json.loads(line.removeprefix("BENCH_JSON "))
-    steps = {}
-    for key, span in run["steps"].items():
-        inside = [(rss, cpu) for t, rss, cpu in samples if span.get("start", 0) <= t <= span.get("end", 0)]
-        steps[key] = {
-            "wall_s": round(span.get("end", 0) - span.get("start", 0), 2),
-            "cpu_s": round(inside[-1][1] - inside[0][1], 1) if inside else 0.0,
-            "peak_rss_mib": round(max((r for r, _ in inside), default=0) / 2**20),
-        }
     return {
         "n": n,
         "executor": executor,
@@ -143,7 +171,7 @@ def measure(n: int, workdir: Path, executor: str) -> dict[str, object]:
         "job_wall_s": round(run["end"] - run["start"], 1),
         "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         "peak_rss_mib": round(max((r for _, r, _ in samples), default=0) / 2**20),
-        "steps": dict(sorted(steps.items(), key=lambda kv: run["steps"][kv[0]].get("start", 0))),
+        "steps": _step_stats(run["steps"], samples),
     }
 
 
@@ -186,11 +214,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/clio-bench-pipeline"))
     parser.add_argument("--executor", choices=["in_process"], default="in_process")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--progress", action="store_true", help="per-step table so far of a running size")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.child:
         _child(args.sizes[0], args.workdir, args.executor)
+        return
+    if args.progress:
+        progress(args.sizes[0], args.workdir)
         return
     results = []
     for n in args.sizes:
