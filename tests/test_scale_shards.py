@@ -173,3 +173,59 @@ def test_ingest_builds_the_day_in_frames_of_rows(tmp_path, monkeypatch):
     assert whole.kept.height == 120
     assert framed.kept.equals(whole.kept)
     assert framed.counts == whole.counts
+
+
+def sharded_facets_job():
+    """A conversations stub and the sharded facets on the multiprocess executor (rebuilt per step)."""
+    import os
+
+    from dagster import Definitions, asset, define_asset_job, multiprocess_executor
+
+    from clio_dagster.assets.facets import facets
+    from clio_dagster.assets.partitions import DAILY
+    from clio_dagster.resources.llm import LLMResource
+
+    @asset(partitions_def=DAILY, name="conversations")
+    def stored_conversations() -> pl.DataFrame:
+        return pl.read_parquet(os.environ["SCALE_TEST_CONVERSATIONS"])
+
+    settings = ClioSettings()
+    defs = Definitions(
+        assets=[stored_conversations, facets],
+        jobs=[define_asset_job("sharded_facets", partitions_def=DAILY)],
+        resources={
+            "settings": settings,
+            "io_manager": RestrictedFileIOManager(settings=settings),
+            "llm": LLMResource(),
+        },
+        executor=multiprocess_executor.configured({"max_concurrent": 2}),
+    )
+    return defs.resolve_job_def("sharded_facets")
+
+
+@pytest.mark.slow
+def test_multiprocess_executor_runs_shards_in_separate_processes(clio_home, corpus, tmp_path, monkeypatch):
+    from dagster import DagsterEventType, DagsterInstance, execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableJob
+
+    source = tmp_path / "conversations.parquet"
+    corpus.head(300).write_parquet(source)
+    monkeypatch.setenv("SCALE_TEST_CONVERSATIONS", str(source))
+    monkeypatch.setenv("CLIO_FACET_SHARD_ROWS", "100")
+    monkeypatch.setenv("CLIO_MIN_UNIQUE_USERS", "5")
+    job = ReconstructableJob.for_file(__file__, "sharded_facets_job")
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
+        result = execute_job(job, instance=instance, tags={"dagster/partition": "2026-01-01"})
+        assert result.success
+        pids = {
+            e.pid
+            for e in result.all_events
+            if e.event_type == DagsterEventType.STEP_START and "render_facet_shard[" in (e.step_key or "")
+        }
+    assert len(pids) == 3  # each shard step ran in its own process
+    stored = pl.read_parquet(ClioSettings().get().restricted_partition("2026-01-01") / "facets.parquet")
+    expected = extract_facets(
+        corpus.head(300), extractor=LocalFacetExtractor(), spec=FacetSpec(min_unique_users=5)
+    )
+    assert stored.equals(expected.facets)
