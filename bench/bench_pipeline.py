@@ -6,7 +6,8 @@ Each size: ``generate_sample(days=1, conversations=N, seed=0)`` (cached under --
 then ``runner.run_partition`` on a fresh SQLite instance in a child process. The parent samples the
 RSS and CPU time of the child's whole process tree every 0.2 s; per-step wall comes from the run's event log
 (STEP_START/STEP_SUCCESS), per-step peak RSS from the samples taken inside each step's interval
-(steps run one after another in process, so each interval is one step's).
+(in process, steps run one after another, so each interval is one step's; with
+``--executor multiprocess`` steps may overlap and run in separate processes, all in the tree).
 The growth slope between consecutive sizes is log(t2/t1)/log(n2/n1) (1.0 = linear).
 """
 
@@ -58,7 +59,7 @@ def _child(n: int, workdir: Path, executor: str) -> None:
     instance = instance_for(settings)
     date = _sample_date(workdir / f"sample-{n}")
     started = time.time()
-    outcome = run_partition(date, instance)
+    outcome = run_partition(date, instance, executor=executor)
     finished = time.time()
     steps = _step_intervals(instance, outcome.run_id)
     print(
@@ -106,13 +107,13 @@ def _step_stats(steps: dict[str, dict[str, float]], samples: list[tuple[float, i
     return stats
 
 
-def progress(n: int, workdir: Path) -> None:
+def progress(n: int, workdir: Path, executor: str) -> None:
     """Per-step table so far of a size still running (or stopped): its event log and RSS trace."""
     from dagster import DagsterInstance
 
-    instance = DagsterInstance.local_temp(str(workdir / f"home-{n}-in_process" / "dagster"))
+    instance = DagsterInstance.local_temp(str(workdir / f"home-{n}-{executor}" / "dagster"))
     run = instance.get_runs(limit=1)[0]
-    with open(workdir / f"samples-{n}.tsv") as trace:
+    with open(workdir / f"samples-{n}-{executor}.tsv") as trace:
         samples = [(float(t), int(r), float(c)) for t, r, c in (line.split("\t") for line in trace)]
     print(
         f"n={n}: run {run.run_id} {run.status.value}, {samples[-1][0] - samples[0][0]:.0f} s traced, "
@@ -148,7 +149,7 @@ def measure(n: int, workdir: Path, executor: str) -> dict[str, object]:
     samples: list[tuple[float, int, float]] = []
     started = time.time()
     # also on disk as it goes: a run stopped early can still be read against the event log
-    with open(workdir / f"samples-{n}.tsv", "w") as trace:
+    with open(workdir / f"samples-{n}-{executor}.tsv", "w") as trace:
         while proc.poll() is None:
             samples.append((time.time(), *_tree_usage(watched)))
             trace.write("\t".join(str(v) for v in samples[-1]) + "\n")
@@ -212,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/clio-bench-pipeline"))
-    parser.add_argument("--executor", choices=["in_process"], default="in_process")
+    parser.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--progress", action="store_true", help="per-step table so far of a running size")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -222,7 +223,7 @@ def main() -> None:
         _child(args.sizes[0], args.workdir, args.executor)
         return
     if args.progress:
-        progress(args.sizes[0], args.workdir)
+        progress(args.sizes[0], args.workdir, args.executor)
         return
     results = []
     for n in args.sizes:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobExecutionResult
 
 from clio_dagster.config import Settings
 
@@ -34,7 +34,7 @@ def instance_for(settings: Settings) -> DagsterInstance:
     return DagsterInstance.local_temp(str(home))
 
 
-def failure_reason(result: ExecuteInProcessResult) -> str:
+def failure_reason(result: ExecuteInProcessResult | JobExecutionResult) -> str:
     """One line saying why a run did not publish: a blocking check, or the first failed step."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -55,13 +55,30 @@ def failure_reason(result: ExecuteInProcessResult) -> str:
     return "run failed"
 
 
-def run_partition(date: str, instance: DagsterInstance) -> PartitionOutcome:
-    """Materialise every asset and check of the daily job for one partition."""
+def daily_job():
+    """The daily job (module-level, so each step of a multiprocess run can rebuild it)."""
     from clio_dagster.definitions import defs
 
-    job = defs.resolve_job_def("clio_daily")
-    result = job.execute_in_process(
-        partition_key=date, instance=instance, raise_on_error=False, run_config=QUIET
+    return defs.resolve_job_def("clio_daily")
+
+
+def run_partition(date: str, instance: DagsterInstance, executor: str = "in_process") -> PartitionOutcome:
+    """Materialise every asset and check of the daily job for one partition.
+
+    ``executor="multiprocess"`` runs each step in its own process (facet shards in parallel); it
+    needs a persistent instance.
+    """
+    from dagster import execute_job, reconstructable
+
+    # Not ``execute_in_process``: it keeps every step's output value in memory until the run ends
+    # (for ``output_for_node``), which at 1M conversations is several copies of the day.
+    run_config = {**QUIET, "execution": {"config": {executor: {}}}}
+    result = execute_job(
+        reconstructable(daily_job),
+        instance=instance,
+        run_config=run_config,
+        tags={"dagster/partition": date},
+        raise_on_error=False,
     )
     if not result.success:
         return PartitionOutcome(date, False, failure_reason(result), result.run_id)
