@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     llm_temperature_audit: float | None = 0.0
     embedder: str = "use-multilingual"
     embed_threads: int = Field(default=2, ge=1)
+    facet_shard_rows: int = Field(default=100_000, ge=1)  # conversations per facet shard (one step each)
 
     min_unique_users: int = Field(default=25, ge=1)
     min_conversations: int = Field(default=25, ge=1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Literal
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterEventType, DagsterInstance, JobDefinition, execute_job, reconstructable
 from dagster._core.execution.execution_result import ExecutionResult
 
 from clio_dagster.assets.operations import LLM_POOL, LLM_POOL_SLOTS
@@ -79,15 +80,46 @@ def failure_reason(result: ExecutionResult) -> str:
     return "run failed"
 
 
-def run_partition(date: str, instance: DagsterInstance) -> PartitionOutcome:
-    """Materialise every asset and check of the daily job for one partition."""
+def daily_job() -> JobDefinition:
+    """The daily job, loaded by name so every spawned step process can rebuild it."""
     from clio_dagster.definitions import defs
 
-    job = defs.resolve_job_def("clio_daily")
-    result = job.execute_in_process(
-        partition_key=date, instance=instance, raise_on_error=False, run_config=QUIET
-    )
-    return outcome_of(date, result)
+    return defs.resolve_job_def("clio_daily")
+
+
+Executor = Literal["in_process", "multiprocess"]
+
+
+def run_config(executor: Executor = "in_process", max_concurrent: int = 2) -> dict[str, object]:
+    """Quiet console logs and the executor: ``in_process`` (one process, steps in order) or
+    ``multiprocess`` (each step spawned, at most ``max_concurrent`` at once; facet shards in parallel)."""
+    if executor == "in_process":
+        return {**QUIET, "execution": {"config": {"in_process": {}}}}
+    return {**QUIET, "execution": {"config": {"multiprocess": {"max_concurrent": max_concurrent}}}}
+
+
+def run_partition(
+    date: str,
+    instance: DagsterInstance,
+    *,
+    executor: Executor = "in_process",
+    max_concurrent: int = 2,
+    tags: dict[str, str] | None = None,
+) -> PartitionOutcome:
+    """Materialise every asset and check of the daily job for one partition.
+
+    Not ``execute_in_process``: it keeps every step's output value in memory until the run ends,
+    which at 1M conversations is several copies of the day. ``multiprocess`` needs a persistent
+    instance.
+    """
+    with execute_job(
+        reconstructable(daily_job),
+        instance=instance,
+        run_config=run_config(executor, max_concurrent),
+        tags={"dagster/partition": date, **(tags or {})},
+        raise_on_error=False,
+    ) as result:
+        return outcome_of(date, result)
 
 
 def outcome_of(date: str, result: ExecutionResult) -> PartitionOutcome:

@@ -1,19 +1,56 @@
-"""Privacy-preserving facets of every conversation (DESIGN §1.1)."""
+"""Privacy-preserving facets of every conversation (DESIGN §1.1), sharded within the day.
+
+A graph-backed asset: the day is cut into shards of ``facet_shard_rows`` conversations (dynamic
+outputs), each shard is prepared in its own step, the day's k-anonymous vocabulary is built once
+from every shard's (token, user) pairs, each shard is rendered in its own step, and the shards are
+collected in order. The multiprocess, k8s or celery executors run the shard steps in parallel;
+see ``core/facet_shards.py`` for why the vocabulary needs the whole day first.
+"""
 
 import io
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Output, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    DynamicOut,
+    DynamicOutput,
+    OpExecutionContext,
+    Out,
+    Output,
+    graph_asset,
+    op,
+)
 
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
-from clio_dagster.core.facets import extract_facets
+from clio_dagster.core.facet_shards import (
+    as_two_pass,
+    combine_shards,
+    day_vocabulary,
+    render_shard,
+    shard_bounds,
+)
 from clio_dagster.core.files import write_restricted_bytes
-from clio_dagster.core.interfaces import FacetSpec
+from clio_dagster.core.interfaces import FacetResult, FacetSpec
 from clio_dagster.core.privacy.checks import check_facet_failure_rate
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
+
+
+def _spec(settings: ClioSettings) -> FacetSpec:
+    cfg = settings.get()
+    return FacetSpec(custom=tuple(cfg.custom_facets), min_unique_users=cfg.min_unique_users)
+
+
+@op(out=DynamicOut(pl.DataFrame))
+def facet_shards(conversations: pl.DataFrame, settings: ClioSettings):
+    """The day's conversations in consecutive shards (zero-copy slices), in order."""
+    for index, (offset, length) in enumerate(
+        shard_bounds(conversations.height, settings.get().facet_shard_rows)
+    ):
+        yield DynamicOutput(conversations.slice(offset, length), mapping_key=f"shard_{index:05d}")
 
 
 def facet_failure_check(failed: int, total: int, bound: float) -> AssetCheckResult:
@@ -24,30 +61,67 @@ def facet_failure_check(failed: int, total: int, bound: float) -> AssetCheckResu
     return check_result(check_facet_failure_rate(failed, total, max_rate=0.0), warn=True)
 
 
-@asset(
-    partitions_def=DAILY,
-    kinds={"polars"},
-    group_name="analysis",
-    pool=LLM_POOL,
-    backfill_policy=PER_DAY,
-    check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets", blocking=True)],
-)
-@observed
-def facets(
-    context: AssetExecutionContext, conversations: pl.DataFrame, settings: ClioSettings, llm: LLMResource
+def _additive(accounting: dict) -> dict:
+    """The accounting figures that add up across shards (calls, tokens, cost), not percentiles."""
+    return {k: v for k, v in accounting.items() if isinstance(v, int | float) and "latency" not in k}
+
+
+@op(out={"prepared": Out(pl.DataFrame), "pairs": Out(pl.DataFrame)}, pool=LLM_POOL)
+def prepare_facet_shard(shard: pl.DataFrame, settings: ClioSettings, llm: LLMResource):
+    """Per-conversation work of one shard, and its (token, user) pairs for the day's vocabulary."""
+    with llm.backends(settings.get()) as backends:
+        extractor = as_two_pass(backends.facets)
+        prepared = extractor.prepare(shard, _spec(settings))
+        return prepared, extractor.token_pairs(prepared)
+
+
+@op
+def facet_vocabulary(
+    context: OpExecutionContext, pairs: list[pl.DataFrame], settings: ClioSettings
+) -> pl.DataFrame:
+    """Token hashes used by at least ``min_unique_users`` distinct users over the whole day."""
+    vocabulary = day_vocabulary(pairs, _spec(settings))
+    context.add_output_metadata({"vocabulary_size": len(vocabulary), "shards": len(pairs)})
+    return vocabulary.to_frame()
+
+
+@op(out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)}, pool=LLM_POOL)
+def render_facet_shard(
+    prepared: pl.DataFrame, vocabulary: pl.DataFrame, settings: ClioSettings, llm: LLMResource
 ):
-    """One row per conversation; per-item LLM failures go to ``facet_failures.parquet``."""
-    cfg = settings.get()
-    spec = FacetSpec(custom=tuple(cfg.custom_facets), min_unique_users=cfg.min_unique_users)
-    with llm.backends(cfg) as backends:
-        result = extract_facets(conversations, extractor=backends.facets, spec=spec)
-        accounting = backends.metadata()
+    """Facets of one shard, requests drawn from the day's vocabulary; contract checked per shard."""
+    with llm.backends(settings.get()) as backends:
+        extractor = as_two_pass(backends.facets)
+        result = render_shard(extractor, prepared, vocabulary["token_hash"], _spec(settings))
+        accounting = _additive(backends.metadata())
+    return result.facets, result.failures, {**result.stats, **accounting}
+
+
+@op(out={"result": Out(pl.DataFrame), "facet_failure_rate": Out(is_required=False)})
+def collect_facets(
+    context: OpExecutionContext,
+    facets: list[pl.DataFrame],
+    failures: list[pl.DataFrame],
+    stats: list[dict],
+    settings: ClioSettings,
+    llm: LLMResource,
+):
+    """Shards in order; failures to ``facet_failures.parquet``; the check on the failure rate."""
+    result = combine_shards([FacetResult(f, e, s) for f, e, s in zip(facets, failures, stats, strict=True)])
     buffer = io.BytesIO()
     result.failures.write_parquet(buffer)
-    write_restricted_bytes(
-        cfg.restricted_partition(context.partition_key) / "facet_failures.parquet", buffer.getvalue()
+    path = settings.get().restricted_partition(context.partition_key) / "facet_failures.parquet"
+    write_restricted_bytes(path, buffer.getvalue())
+    total = result.facets.height + result.failures["conversation_id"].n_unique()
+    rate = facet_failure_check(result.failures["conversation_id"].n_unique(), total, llm.failure_rate_bound())
+    yield AssetCheckResult(
+        asset_key="facets",
+        check_name="facet_failure_rate",
+        passed=rate.passed,
+        severity=rate.severity,
+        description=rate.description,
+        metadata=rate.metadata,
     )
-    yield facet_failure_check(result.failures.height, conversations.height, llm.failure_rate_bound())
     yield Output(
         result.facets,
         metadata={
@@ -55,6 +129,20 @@ def facets(
             "failures": result.failures.height,
             "languages": result.facets["language"].n_unique(),
             **result.stats,
-            **accounting,
         },
     )
+
+
+@graph_asset(
+    partitions_def=DAILY,
+    kinds={"polars"},
+    group_name="analysis",
+    backfill_policy=PER_DAY,
+    check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets", blocking=True)],
+)
+def facets(conversations: pl.DataFrame):
+    """One row per conversation, in input order; per-item LLM failures go to ``facet_failures.parquet``."""
+    prepared, pairs = facet_shards(conversations).map(prepare_facet_shard)
+    vocabulary = facet_vocabulary(pairs.collect())
+    rendered, failed, stats = prepared.map(lambda shard: render_facet_shard(shard, vocabulary))
+    return collect_facets(rendered.collect(), failed.collect(), stats.collect())

@@ -60,8 +60,9 @@ def audit_scores_pass(audited_hierarchy: PublicHierarchy) -> AssetCheckResult:
 def no_verbatim_text(audited_hierarchy: PublicHierarchy, conversations: pl.DataFrame) -> AssetCheckResult:
     """No run of 8 or more consecutive words of any conversation appears in public text."""
     from clio_dagster.core.privacy.checks import check_verbatim
+    from clio_dagster.core.privacy.verbatim import conversation_texts
 
-    raw = (" ".join(m["content"] for m in messages) for messages in conversations["messages"].to_list())
+    raw = conversation_texts(conversations)  # streamed in chunks: never the whole day as Python objects
     return check_result(
         check_verbatim(audited_hierarchy, raw, extra={"report.md": render_report(audited_hierarchy)})
     )

@@ -47,7 +47,10 @@ def embed_unique(
         return np.zeros((0, dim), dtype=np.float32)
     distinct = sorted(set(texts), key=lambda t: (len(t), t))
     row_of = {t: i for i, t in enumerate(distinct)}
-    vectors = normalise_rows(embed_distinct(distinct))
+    vectors = np.asarray(embed_distinct(distinct), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vectors /= norms  # in place (the backends return fresh arrays): ~1 GB of distinct vectors at 1M
     return vectors[np.fromiter((row_of[t] for t in texts), dtype=np.int64, count=len(texts))]
 
 

@@ -22,7 +22,11 @@ def expected_facet_schema(spec: FacetSpec) -> pl.Schema:
 
 def extract_facets(conversations: pl.DataFrame, *, extractor: FacetExtractor, spec: FacetSpec) -> FacetResult:
     """Facets for each conversation; per-item failures are returned, a broken contract raises."""
-    result = extractor.extract(conversations, spec)
+    return validate_facets(extractor.extract(conversations, spec), conversations["conversation_id"], spec)
+
+
+def validate_facets(result: FacetResult, ids: pl.Series, spec: FacetSpec) -> FacetResult:
+    """``result`` cast to the expected schema, after checking it answers exactly the conversations ``ids``."""
     expected = expected_facet_schema(spec)
     facets = result.facets
     missing = [name for name in expected if name not in facets.columns]
@@ -33,14 +37,13 @@ def extract_facets(conversations: pl.DataFrame, *, extractor: FacetExtractor, sp
         facets = facets.select([pl.col(name).cast(dtype, strict=True) for name, dtype in expected.items()])
     except pl.exceptions.InvalidOperationError as error:
         raise FacetContractError(f"facet columns do not cast to {dict(expected)}: {error}") from error
-    ids = conversations["conversation_id"]
     failed = result.failures["conversation_id"].unique()
     if (~facets["conversation_id"].is_in(ids.implode())).any() or (~failed.is_in(ids.implode())).any():
         raise FacetContractError("facets or failures name conversations that are not in the input")
     answered = pl.concat([facets["conversation_id"], failed]).n_unique()
     if facets.height != facets["conversation_id"].n_unique() or answered != ids.n_unique():
         raise FacetContractError(
-            f"{conversations.height} conversations in, {facets.height} facet rows and "
+            f"{ids.len()} conversations in, {facets.height} facet rows and "
             f"{result.failures.height} failures out: every conversation needs one facet row or a failure"
         )
     concerning = facets["concerning"].drop_nulls()

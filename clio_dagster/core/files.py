@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -26,10 +28,16 @@ def restricted_dir(path: str | Path) -> Path:
 
 
 def write_restricted_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` atomically to an owner-only file (0600), creating its directory owner-only.
+    """Write ``data`` atomically to an owner-only file (0600), creating its directory owner-only."""
+    return write_restricted_stream(path, lambda handle: handle.write(data))
 
-    The temporary file is opened with mode 0600 from the start, so the data is never readable
-    by others, not even between the write and a later chmod.
+
+def write_restricted_stream(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Atomically write an owner-only file (0600) by calling ``write`` on its open handle.
+
+    Writers stream straight into the file (no in-memory copy of a day's data), and the
+    temporary file is opened with mode 0600 from the start, so the data is never readable by
+    others, not even between the write and a later chmod.
     """
     path = Path(path)
     restricted_dir(path.parent)
@@ -37,7 +45,7 @@ def write_restricted_bytes(path: str | Path, data: bytes) -> Path:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)

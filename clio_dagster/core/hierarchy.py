@@ -225,6 +225,25 @@ def _to_nodes(
     return nodes
 
 
-def cluster_centroids(x: np.ndarray, labels: np.ndarray, cluster_ids: Sequence[int]) -> np.ndarray:
-    """Unit mean vector of each listed cluster's members."""
-    return _unit(np.stack([x[labels == c].mean(axis=0) for c in cluster_ids]))
+def cluster_centroids(
+    x: np.ndarray, labels: np.ndarray, cluster_ids: Sequence[int], chunk: int = 65536
+) -> np.ndarray:
+    """Unit mean vector of each listed cluster's members.
+
+    One pass over ``x`` in row chunks (it may be a memory-mapped day): a per-cluster mask would
+    read all n rows once per cluster, O(n * k).
+    """
+    from scipy import sparse
+
+    position = np.full(int(max(labels.max(initial=0), max(cluster_ids, default=0))) + 1, -1, dtype=np.int64)
+    position[np.asarray(cluster_ids, dtype=np.int64)] = np.arange(len(cluster_ids))
+    sums = np.zeros((len(cluster_ids), x.shape[1]), dtype=np.float64)
+    for start in range(0, len(x), chunk):
+        rows = position[labels[start : start + chunk]]
+        member = np.flatnonzero(rows >= 0)
+        onehot = sparse.csr_matrix(
+            (np.ones(len(member), dtype=np.float32), (rows[member], member)),
+            shape=(len(cluster_ids), len(rows)),
+        )
+        sums += onehot @ np.asarray(x[start : start + chunk], dtype=np.float32)
+    return _unit(sums)

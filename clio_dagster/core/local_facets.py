@@ -21,6 +21,7 @@ only per-text Python loop is language identification (once per distinct text).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from functools import lru_cache
 
 import polars as pl
@@ -97,6 +98,49 @@ def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    return [frame.slice(start, CHUNK_ROWS) for start in range(0, max(frame.height, 1), CHUNK_ROWS)]
+
+
+_TOKEN_HASH = pl.col("token").hash(7).alias("token_hash")
+
+
+def request_token_pairs(texts: pl.Series, user_ids: pl.Series, languages: pl.Series) -> pl.DataFrame:
+    """Distinct (token_hash, user_hash) pairs of these rows: the first pass of the k-anonymous
+    vocabulary, computable per shard and combined with :func:`k_anonymous_vocabulary`."""
+    frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
+    parts = [_content_tokens(chunk).select(_TOKEN_HASH, "user_hash").unique() for chunk in _chunks(frame)]
+    return pl.concat(parts).unique()
+
+
+def k_anonymous_vocabulary(pairs: Iterable[pl.DataFrame], min_unique_users: int) -> pl.Series:
+    """Hashes of the tokens that ``min_unique_users`` distinct users share, over all the pairs given
+    (one frame per shard of the day); sorted, so the result does not depend on shard order."""
+    combined = pl.concat(list(pairs)).unique()
+    counted = combined.group_by("token_hash").len().filter(pl.col("len") >= min_unique_users)
+    return counted["token_hash"].sort()
+
+
+def render_requests(
+    texts: pl.Series, user_ids: pl.Series, languages: pl.Series, vocabulary: pl.Series
+) -> pl.Series:
+    """Each row's first ``REQUEST_WORDS`` distinct tokens that are in ``vocabulary`` (token hashes)."""
+    frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
+    kept = pl.concat(
+        [
+            _content_tokens(chunk)
+            .filter(_TOKEN_HASH.is_in(vocabulary.implode()))
+            .group_by("row", maintain_order=True)
+            .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
+            for chunk in _chunks(frame)
+        ]
+    )
+    request = (
+        frame.select("row").join(kept, on="row", how="left", maintain_order="left")["token"].fill_null("")
+    )
+    return request.alias("request")
+
+
 def k_anonymous_request(
     texts: pl.Series, user_ids: pl.Series, languages: pl.Series, min_unique_users: int
 ) -> tuple[pl.Series, int]:
@@ -106,27 +150,10 @@ def k_anonymous_request(
     collects distinct (user, token) hash pairs for the whole partition, the second keeps each
     row's first ``REQUEST_WORDS`` tokens that ``min_unique_users`` users share.
     """
-    frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
-    chunks = [frame.slice(start, CHUNK_ROWS) for start in range(0, max(frame.height, 1), CHUNK_ROWS)]
-    token_hash = pl.col("token").hash(7).alias("token_hash")
-    pairs = pl.concat(
-        [_content_tokens(chunk).select(token_hash, "user_hash").unique() for chunk in chunks]
-    ).unique()
-    vocabulary = pairs.group_by("token_hash").len().filter(pl.col("len") >= min_unique_users)["token_hash"]
+    pairs = request_token_pairs(texts, user_ids, languages)
+    vocabulary = k_anonymous_vocabulary([pairs], min_unique_users)
     del pairs
-    kept = pl.concat(
-        [
-            _content_tokens(chunk)
-            .filter(token_hash.is_in(vocabulary.implode()))
-            .group_by("row", maintain_order=True)
-            .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
-            for chunk in chunks
-        ]
-    )
-    request = (
-        frame.select("row").join(kept, on="row", how="left", maintain_order="left")["token"].fill_null("")
-    )
-    return request.alias("request"), len(vocabulary)
+    return render_requests(texts, user_ids, languages, vocabulary), len(vocabulary)
 
 
 def task_labels(first_message: pl.Series) -> pl.Series:
@@ -152,11 +179,14 @@ def _within_budget(messages: pl.Expr, budget: int) -> pl.Expr:
 
 
 class LocalFacetExtractor:
-    """``FacetExtractor`` from text statistics: no network, no model download, deterministic."""
+    """``FacetExtractor`` from text statistics: no network, no model download, deterministic.
 
-    def extract(self, conversations: pl.DataFrame, spec: FacetSpec) -> FacetResult:
-        """Facets for every conversation, in input order (FACETS_SCHEMA + custom facet columns)."""
-        started = time.perf_counter()
+    Also a two-pass extractor (``core.facet_shards``): ``prepare`` and ``token_pairs`` per shard,
+    the vocabulary over all shards, then ``render`` per shard gives exactly what ``extract`` gives.
+    """
+
+    def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
+        """Per conversation: ids, turns, first message, budgeted user text and language."""
         budget = spec.max_prompt_tokens * _CHARS_PER_TOKEN
         user_messages = pl.col("messages").list.eval(
             pl.element()
@@ -173,30 +203,50 @@ class LocalFacetExtractor:
             user_messages.list.first().alias("first_message"),
             _within_budget(user_messages, budget).list.join("\n").str.slice(0, budget).alias("user_text"),
         )
-        language = detect_languages(base["user_text"])
-        request_source = base["user_text"].str.slice(0, _REQUEST_SOURCE_CHARS)
-        request, vocabulary_size = k_anonymous_request(
-            request_source, base["user_id"], language, spec.min_unique_users
+        return base.with_columns(detect_languages(base["user_text"]))
+
+    def token_pairs(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        """Distinct (token_hash, user_hash) pairs of a prepared shard."""
+        return request_token_pairs(_request_source(prepared), prepared["user_id"], prepared["language"])
+
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+        """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
+        started = time.perf_counter()
+        request = render_requests(
+            _request_source(prepared), prepared["user_id"], prepared["language"], vocabulary
         )
         facets = pl.DataFrame(
             {
-                "conversation_id": base["conversation_id"],
-                "user_id": base["user_id"],
+                "conversation_id": prepared["conversation_id"],
+                "user_id": prepared["user_id"],
                 "request": request,
-                "task": task_labels(base["first_message"]),
-                "language": language,
-                "turns": base["turns"],
-                "concerning": concern_scores(base["user_text"], language),
+                "task": task_labels(prepared["first_message"]),
+                "language": prepared["language"],
+                "turns": prepared["turns"],
+                "concerning": concern_scores(prepared["user_text"], prepared["language"]),
             },
             schema=FACETS_SCHEMA,
         )
-        custom = [custom_facet_column(f, base["user_text"], request) for f in spec.custom]
+        custom = [custom_facet_column(f, prepared["user_text"], request) for f in spec.custom]
         if custom:
             facets = facets.with_columns(custom)
         stats: dict[str, float | int] = {
             "conversations": facets.height,
-            "vocabulary_size": vocabulary_size,
+            "vocabulary_size": len(vocabulary),
             "empty_requests": int((request == "").sum()),
             "seconds": round(time.perf_counter() - started, 3),
         }
         return FacetResult(facets=facets, stats=stats)
+
+    def extract(self, conversations: pl.DataFrame, spec: FacetSpec) -> FacetResult:
+        """Facets for every conversation, in input order (FACETS_SCHEMA + custom facet columns)."""
+        started = time.perf_counter()
+        prepared = self.prepare(conversations, spec)
+        vocabulary = k_anonymous_vocabulary([self.token_pairs(prepared)], spec.min_unique_users)
+        result = self.render(prepared, vocabulary, spec)
+        result.stats["seconds"] = round(time.perf_counter() - started, 3)
+        return result
+
+
+def _request_source(prepared: pl.DataFrame) -> pl.Series:
+    return prepared["user_text"].str.slice(0, _REQUEST_SOURCE_CHARS)

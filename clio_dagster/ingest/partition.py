@@ -84,6 +84,9 @@ def discover_dates(source: str) -> list[str]:
     return sorted(dates)
 
 
+_FRAME_ROWS = 50_000
+
+
 def ingest_partition(source: str, date: str) -> IngestResult:
     """Read the whole source and return the records of UTC ``date``, plus what was quarantined.
 
@@ -101,7 +104,9 @@ def ingest_partition(source: str, date: str) -> IngestResult:
             ids_today.add(key.conversation_id)
 
     claimed: set[str] = set()  # ids of valid records seen so far, any date
+    # Kept rows become columnar every _FRAME_ROWS: a day as Python tuples would be several GB at 1M.
     kept_rows: list[tuple] = []
+    kept_frames: list[pl.DataFrame] = []
     quarantine_rows: list[tuple] = []
     reasons: Counter[str] = Counter()
     formats: Counter[str] = Counter()
@@ -130,14 +135,18 @@ def ingest_partition(source: str, date: str) -> IngestResult:
         if rejection is None:
             kept_rows.append(checked.row())
             formats[checked.format] += 1
+            if len(kept_rows) == _FRAME_ROWS:
+                kept_frames.append(pl.DataFrame(kept_rows, schema=CONVERSATIONS_SCHEMA, orient="row"))
+                kept_rows.clear()
             continue
         undated += key.created_at is None
         reasons[rejection.reason] += 1
         quarantine_rows.append(_quarantine_row(raw, rejection, date))
 
-    kept = pl.DataFrame(kept_rows, schema=CONVERSATIONS_SCHEMA, orient="row").sort(
-        ["created_at", "conversation_id"]
-    )
+    kept_frames.append(pl.DataFrame(kept_rows, schema=CONVERSATIONS_SCHEMA, orient="row"))
+    del kept_rows
+    kept = pl.concat(kept_frames).sort(["created_at", "conversation_id"])
+    del kept_frames
     quarantined = pl.DataFrame(quarantine_rows, schema=QUARANTINE_SCHEMA, orient="row")
     counts = IngestCounts(
         read=read,

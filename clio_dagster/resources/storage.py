@@ -1,7 +1,7 @@
 """Restricted-zone storage of every intermediate asset: one owner-only file per asset and partition."""
 
-import io
 import json
+import re
 import typing
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
 from pydantic import BaseModel, TypeAdapter
 
-from clio_dagster.core.files import write_restricted_bytes
+from clio_dagster.core.files import write_restricted_bytes, write_restricted_stream
 from clio_dagster.resources.settings import ClioSettings
 
 _EXTENSIONS = (".parquet", ".npy", ".json")
@@ -18,11 +18,22 @@ _EXTENSIONS = (".parquet", ".npy", ".json")
 
 class RestrictedFileIOManager(ConfigurableIOManager):
     """Stores DataFrames as Parquet, arrays as .npy and models/lists/dicts as JSON under
-    ``$CLIO_HOME/restricted/<partition>/<asset>``, so the restricted zone of DESIGN §3 is the store."""
+    ``$CLIO_HOME/restricted/<partition>/<asset>``, so the restricted zone of DESIGN §3 is the store.
+
+    Outputs of ops inside graph-backed assets (the facet shards) go to
+    ``restricted/<partition>/_steps/<step key>.<output>[.<mapping key>]``. Files are streamed to
+    disk and arrays are loaded memory-mapped, so no step holds an extra copy of the day.
+    """
 
     settings: ResourceDependency[ClioSettings]
 
     def _base(self, context: OutputContext | InputContext) -> Path:
+        output = context.upstream_output if isinstance(context, InputContext) else context
+        if output is not None and not output.has_asset_key:
+            partition = context.partition_key if context.has_partition_key else "_unpartitioned"
+            name = ".".join(p for p in (output.step_key, output.name, output.mapping_key) if p)
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+            return self.settings.get().restricted_partition(partition) / "_steps" / safe
         partition = context.asset_partition_key if context.has_asset_partitions else "_unpartitioned"
         return self.settings.get().restricted_partition(partition) / context.asset_key.path[-1]
 
@@ -31,26 +42,26 @@ class RestrictedFileIOManager(ConfigurableIOManager):
             return
         base = self._base(context)
         if isinstance(obj, pl.DataFrame):
-            buffer = io.BytesIO()
-            obj.write_parquet(buffer, statistics=False)
-            path = write_restricted_bytes(base.with_suffix(".parquet"), buffer.getvalue())
+            path = write_restricted_stream(
+                base.with_name(base.name + ".parquet"), lambda f: obj.write_parquet(f, statistics=False)
+            )
         elif isinstance(obj, np.ndarray):
-            buffer = io.BytesIO()
-            np.save(buffer, obj, allow_pickle=False)
-            path = write_restricted_bytes(base.with_suffix(".npy"), buffer.getvalue())
+            path = write_restricted_stream(
+                base.with_name(base.name + ".npy"), lambda f: np.save(f, obj, allow_pickle=False)
+            )
         else:
             model = _model_type(obj)
             if model is not None:
                 data = TypeAdapter(model).dump_json(obj, indent=1)
             else:
                 data = json.dumps(obj, indent=1, sort_keys=True, default=str).encode()
-            path = write_restricted_bytes(base.with_suffix(".json"), data)
+            path = write_restricted_bytes(base.with_name(base.name + ".json"), data)
         context.add_output_metadata({"path": str(path)})
 
     def load_input(self, context: InputContext) -> object:
         base = self._base(context)
         for suffix in _EXTENSIONS:
-            path = base.with_suffix(suffix)
+            path = base.with_name(base.name + suffix)
             if path.exists():
                 break
         else:
@@ -58,9 +69,12 @@ class RestrictedFileIOManager(ConfigurableIOManager):
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False)
+            # read-only and paged in on demand: a 1M x 512 float32 day is 2 GB
+            return np.load(path, mmap_mode="r", allow_pickle=False)
         annotation = context.dagster_type.typing_type
-        if annotation is typing.Any or annotation is object:
+        upstream = context.upstream_output
+        # an op output (facet shard) is one element of a collected list: plain JSON is enough
+        if annotation is typing.Any or annotation is object or (upstream and not upstream.has_asset_key):
             return json.loads(path.read_bytes())
         return TypeAdapter(annotation).validate_json(path.read_bytes())
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+import polars as pl
 
 _WORD = re.compile(r"\w+")
 
@@ -67,6 +69,17 @@ def find_verbatim_runs(
                         seen.add(p_index)
                         leaks.append(VerbatimLeak(p_index, r_index, offset, n_words))
     return leaks
+
+
+def conversation_texts(conversations: pl.DataFrame, chunk_rows: int = 50_000) -> Iterator[str]:
+    """Each conversation's message contents joined by spaces, for :func:`find_verbatim_runs`.
+
+    Built in polars one chunk of rows at a time, so the day's messages never exist as Python
+    objects all at once (1M conversations as dicts would be several GB).
+    """
+    contents = pl.col("messages").list.eval(pl.element().struct.field("content")).list.join(" ")
+    for start in range(0, conversations.height, chunk_rows):
+        yield from conversations.slice(start, chunk_rows).select(contents).to_series().to_list()
 
 
 def _runs_within(words: list[str], vocabulary: set[str], min_length: int) -> Iterable[list[str]]:

@@ -1,0 +1,111 @@
+"""Facet extraction over shards of one day, so several workers can share a partition.
+
+Extractors with a day-wide step implement :class:`TwoPassFacetExtractor`. The local backend's
+k-anonymous vocabulary needs every user's tokens of the whole day before any request can be
+rendered, so sharding runs in three phases:
+
+1. per shard, ``prepare`` (turns, budgeted user text, language) and ``token_pairs`` (distinct
+   (token hash, user hash) pairs) — the costly part, parallel;
+2. once, :func:`day_vocabulary`: the union of every shard's pairs, then the tokens that at least
+   ``min_unique_users`` users share — small (a few MB of hashes at 1M conversations);
+3. per shard, ``render`` with that vocabulary — parallel again.
+
+The result equals unsharded extraction row for row (tests assert it), because a user's pairs are
+the same whichever shard holds the conversation and the vocabulary is order-free. Extractors
+without a day-wide step (the LLM backends) are wrapped by :func:`as_two_pass`: ``prepare`` is
+the identity, there are no pairs, and ``render`` is their ``extract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+import polars as pl
+
+from clio_dagster.core.facets import validate_facets
+from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
+from clio_dagster.core.local_facets import k_anonymous_vocabulary
+
+PAIRS_SCHEMA = pl.Schema({"token_hash": pl.UInt64, "user_hash": pl.UInt64})
+
+
+@runtime_checkable
+class TwoPassFacetExtractor(Protocol):
+    def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
+        """Per-conversation work that needs no other shard; must keep ``conversation_id``."""
+        ...
+
+    def token_pairs(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        """What the day-wide step needs from this shard (PAIRS_SCHEMA)."""
+        ...
+
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+        """Facets of one prepared shard, given the whole day's vocabulary."""
+        ...
+
+
+class _OnePass:
+    """A plain ``FacetExtractor`` seen as a two-pass one with an empty day-wide step."""
+
+    def __init__(self, extractor: FacetExtractor) -> None:
+        self.extractor = extractor
+
+    def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
+        return conversations
+
+    def token_pairs(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        return pl.DataFrame(schema=PAIRS_SCHEMA)
+
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+        return self.extractor.extract(prepared, spec)
+
+
+def as_two_pass(extractor: FacetExtractor) -> TwoPassFacetExtractor:
+    """The extractor itself if it has a day-wide step, else a one-pass wrapper around it."""
+    return extractor if isinstance(extractor, TwoPassFacetExtractor) else _OnePass(extractor)
+
+
+def shard_bounds(rows: int, shard_rows: int) -> list[tuple[int, int]]:
+    """(offset, length) of consecutive shards of at most ``shard_rows`` rows (one empty shard for 0 rows)."""
+    if shard_rows < 1:
+        raise ValueError(f"shard_rows must be >= 1, got {shard_rows}")
+    return [(start, min(shard_rows, rows - start)) for start in range(0, rows, shard_rows)] or [(0, 0)]
+
+
+def day_vocabulary(pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.Series:
+    """The day's k-anonymous vocabulary (token hashes) from every shard's pairs."""
+    frames = [p for p in pairs if p.height]
+    if not frames:
+        return pl.Series("token_hash", [], dtype=pl.UInt64)
+    return k_anonymous_vocabulary(frames, spec.min_unique_users)
+
+
+def render_shard(
+    extractor: TwoPassFacetExtractor, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec
+) -> FacetResult:
+    """Phase 3 for one shard, with the facet contract checked against the shard's conversations."""
+    return validate_facets(extractor.render(prepared, vocabulary, spec), prepared["conversation_id"], spec)
+
+
+def combine_shards(results: list[FacetResult]) -> FacetResult:
+    """Shard results concatenated in shard order; stats summed, except the vocabulary size."""
+    facets = pl.concat([r.facets for r in results], how="vertical", rechunk=False)
+    failures = pl.concat([r.failures for r in results], how="vertical")
+    stats: dict[str, float | int] = {}
+    for result in results:
+        for key, value in result.stats.items():
+            stats[key] = value if key == "vocabulary_size" else stats.get(key, 0) + value
+    stats["shards"] = len(results)
+    return FacetResult(facets=facets, failures=failures, stats=stats)
+
+
+def extract_sharded(
+    conversations: pl.DataFrame, *, extractor: FacetExtractor, spec: FacetSpec, shard_rows: int
+) -> FacetResult:
+    """The three phases in one process (what the Dagster graph does across steps)."""
+    two_pass = as_two_pass(extractor)
+    shards = [conversations.slice(o, n) for o, n in shard_bounds(conversations.height, shard_rows)]
+    prepared = [two_pass.prepare(shard, spec) for shard in shards]
+    vocabulary = day_vocabulary((two_pass.token_pairs(p) for p in prepared), spec)
+    return combine_shards([render_shard(two_pass, p, vocabulary, spec) for p in prepared])
