@@ -12,21 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from typing import Literal
 
-from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
+from dagster import DagsterInstance
 
-from clio_dagster.runner import QUIET, PartitionOutcome, outcome_of
+from clio_dagster.runner import Executor, PartitionOutcome, run_partition
 
 BACKFILL_TAG = "clio/backfill"
-Executor = Literal["multiprocess", "in_process"]
-
-
-def clio_daily_job() -> JobDefinition:
-    """The daily job, loaded by name so every spawned step process can rebuild it."""
-    from clio_dagster.definitions import defs
-
-    return defs.resolve_job_def("clio_daily")
 
 
 def date_range(start: str, end: str) -> list[str]:
@@ -35,14 +26,6 @@ def date_range(start: str, end: str) -> list[str]:
     if last < first:
         raise ValueError(f"--end {end} is before --start {start}")
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-
-
-def run_config(executor: Executor, max_concurrent: int) -> dict[str, object]:
-    """Run config choosing the executor: ``multiprocess`` (at most ``max_concurrent`` steps at once)
-    or ``in_process`` (one process, steps in order: for small days and debugging)."""
-    if executor == "in_process":
-        return {**QUIET, "execution": {"config": {"in_process": {}}}}
-    return {**QUIET, "execution": {"config": {"multiprocess": {"max_concurrent": max_concurrent}}}}
 
 
 def run_backfill(
@@ -57,17 +40,11 @@ def run_backfill(
     import time
 
     backfill_id = uuid.uuid4().hex[:8]
-    job = reconstructable(clio_daily_job)
     for day in dates:
         started = time.perf_counter()
-        with execute_job(
-            job,
-            instance=instance,
-            run_config=run_config(executor, max_concurrent),
-            tags={"dagster/partition": day, BACKFILL_TAG: backfill_id},
-            raise_on_error=False,
-        ) as result:
-            outcome = outcome_of(day, result)
+        outcome = run_partition(
+            day, instance, executor=executor, max_concurrent=max_concurrent, tags={BACKFILL_TAG: backfill_id}
+        )
         if on_outcome:
             on_outcome(outcome, time.perf_counter() - started)
         yield outcome

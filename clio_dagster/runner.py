@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from dagster import DagsterEventType, DagsterInstance, JobDefinition, execute_job, reconstructable
 from dagster._core.execution.execution_result import ExecutionResult

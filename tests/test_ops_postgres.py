@@ -10,10 +10,9 @@ from dagster import AssetKey, DagsterEventType, DagsterRunStatus, execute_job, r
 from ops_support import check_evaluations, fresh_database
 
 from clio_dagster.assets.operations import LLM_POOL
-from clio_dagster.backfill import clio_daily_job, run_config
 from clio_dagster.config import Settings
 from clio_dagster.definitions import defs
-from clio_dagster.runner import instance_for
+from clio_dagster.runner import daily_job, instance_for, run_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -32,7 +31,7 @@ def test_daily_job_multiprocess_on_postgres(
         instance = instance_for(Settings())
         try:
             with execute_job(
-                reconstructable(clio_daily_job),
+                reconstructable(daily_job),
                 instance=instance,
                 run_config=run_config("multiprocess", max_concurrent=2),
                 tags={"dagster/partition": day},

@@ -22,7 +22,7 @@ from dagster import (
     op,
 )
 
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY
+from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.facet_shards import (
@@ -98,6 +98,7 @@ def render_facet_shard(
 
 
 @op(out={"result": Out(pl.DataFrame), "facet_failure_rate": Out(is_required=False)})
+@observed
 def collect_facets(
     context: OpExecutionContext,
     facets: list[pl.DataFrame],
