@@ -91,7 +91,7 @@ def _scores(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame):
 
 
 def test_same_seed_same_labels_names_and_hierarchy(generated):
-    conversations, truth = generated
+    conversations, _ = generated
     sample = conversations.head(1200)
     facets_a, labels_a, nodes_a = _run(sample, seed=3)
     facets_b, labels_b, nodes_b = _run(sample, seed=3)
