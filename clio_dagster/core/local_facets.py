@@ -9,6 +9,8 @@ Per conversation, from the user's own messages only (assistant and system text i
   from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
   distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
   stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
+  A rarer word (2 to k-1 users) is replaced by the vocabulary word nearest to it in the USE
+  embedding space when they are close enough, so small languages keep their topics.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
