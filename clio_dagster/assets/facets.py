@@ -77,12 +77,14 @@ def prepare_facet_shard(shard: pl.DataFrame, settings: ClioSettings, llm: LLMRes
 
 @op
 def facet_vocabulary(
-    context: OpExecutionContext, pairs: list[pl.DataFrame], settings: ClioSettings
+    context: OpExecutionContext, pairs: list[pl.DataFrame], settings: ClioSettings, llm: LLMResource
 ) -> pl.DataFrame:
-    """Token hashes used by at least ``min_unique_users`` distinct users over the whole day."""
-    vocabulary = day_vocabulary(pairs, _spec(settings))
-    context.add_output_metadata({"vocabulary_size": len(vocabulary), "shards": len(pairs)})
-    return vocabulary.to_frame()
+    """Words used by at least ``min_unique_users`` distinct users over the whole day (and what
+    rarer words are shown as)."""
+    with llm.backends(settings.get()) as backends:
+        vocabulary = day_vocabulary(as_two_pass(backends.facets), pairs, _spec(settings))
+    context.add_output_metadata({"vocabulary_size": vocabulary.height, "shards": len(pairs)})
+    return vocabulary
 
 
 @op(out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)}, pool=LLM_POOL)
@@ -92,7 +94,7 @@ def render_facet_shard(
     """Facets of one shard, requests drawn from the day's vocabulary; contract checked per shard."""
     with llm.backends(settings.get()) as backends:
         extractor = as_two_pass(backends.facets)
-        result = render_shard(extractor, prepared, vocabulary["token_hash"], _spec(settings))
+        result = render_shard(extractor, prepared, vocabulary, _spec(settings))
         accounting = _additive(backends.metadata())
     return result.facets, result.failures, {**result.stats, **accounting}
 

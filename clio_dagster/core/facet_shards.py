@@ -25,9 +25,9 @@ import polars as pl
 
 from clio_dagster.core.facets import validate_facets
 from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
-from clio_dagster.core.local_facets import k_anonymous_vocabulary
+from clio_dagster.core.local_facets import VOCABULARY_SCHEMA
 
-PAIRS_SCHEMA = pl.Schema({"token_hash": pl.UInt64, "user_hash": pl.UInt64})
+PAIRS_SCHEMA = pl.Schema({"token_hash": pl.UInt64, "user_hash": pl.UInt64, "token": pl.Utf8})
 
 
 @runtime_checkable
@@ -40,7 +40,11 @@ class TwoPassFacetExtractor(Protocol):
         """What the day-wide step needs from this shard (PAIRS_SCHEMA)."""
         ...
 
-    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+    def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
+        """The day-wide step over every shard's pairs."""
+        ...
+
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of one prepared shard, given the whole day's vocabulary."""
         ...
 
@@ -57,7 +61,10 @@ class _OnePass:
     def token_pairs(self, prepared: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=PAIRS_SCHEMA)
 
-    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+    def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
+        return pl.DataFrame(schema=VOCABULARY_SCHEMA)
+
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         return self.extractor.extract(prepared, spec)
 
 
@@ -73,16 +80,18 @@ def shard_bounds(rows: int, shard_rows: int) -> list[tuple[int, int]]:
     return [(start, min(shard_rows, rows - start)) for start in range(0, rows, shard_rows)] or [(0, 0)]
 
 
-def day_vocabulary(pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.Series:
-    """The day's k-anonymous vocabulary (token hashes) from every shard's pairs."""
+def day_vocabulary(
+    extractor: TwoPassFacetExtractor, pairs: Iterable[pl.DataFrame], spec: FacetSpec
+) -> pl.DataFrame:
+    """The day's vocabulary (VOCABULARY_SCHEMA) from every shard's pairs."""
     frames = [p for p in pairs if p.height]
     if not frames:
-        return pl.Series("token_hash", [], dtype=pl.UInt64)
-    return k_anonymous_vocabulary(frames, spec.min_unique_users)
+        return pl.DataFrame(schema=VOCABULARY_SCHEMA)
+    return extractor.vocabulary(frames, spec)
 
 
 def render_shard(
-    extractor: TwoPassFacetExtractor, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec
+    extractor: TwoPassFacetExtractor, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec
 ) -> FacetResult:
     """Phase 3 for one shard, with the facet contract checked against the shard's conversations."""
     return validate_facets(extractor.render(prepared, vocabulary, spec), prepared["conversation_id"], spec)
@@ -107,5 +116,5 @@ def extract_sharded(
     two_pass = as_two_pass(extractor)
     shards = [conversations.slice(o, n) for o, n in shard_bounds(conversations.height, shard_rows)]
     prepared = [two_pass.prepare(shard, spec) for shard in shards]
-    vocabulary = day_vocabulary((two_pass.token_pairs(p) for p in prepared), spec)
+    vocabulary = day_vocabulary(two_pass, (two_pass.token_pairs(p) for p in prepared), spec)
     return combine_shards([render_shard(two_pass, p, vocabulary, spec) for p in prepared])

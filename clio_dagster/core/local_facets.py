@@ -24,12 +24,13 @@ import time
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 from clio_dagster.core.concern import concern_scores, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
-from clio_dagster.core.interfaces import FacetResult, FacetSpec
+from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
 from clio_dagster.core.text_tokens import (
     CHUNK_ROWS,
     explode_tokens,
@@ -40,6 +41,9 @@ from clio_dagster.core.text_tokens import (
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
+GENERALISE_MIN_USERS = 2
+GENERALISE_MAX_WORDS = 50_000
+GENERALISE_SIMILARITY = 0.5
 UNDETERMINED_LANGUAGE = "und"
 _LANGUAGE_CHARS = 120
 _REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
@@ -103,55 +107,113 @@ def _chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
 
 
 _TOKEN_HASH = pl.col("token").hash(7).alias("token_hash")
+VOCABULARY_SCHEMA = pl.Schema({"token_hash": pl.UInt64, "shown": pl.Utf8})
 
 
 def request_token_pairs(texts: pl.Series, user_ids: pl.Series, languages: pl.Series) -> pl.DataFrame:
     """Distinct (token_hash, user_hash) pairs of these rows: the first pass of the k-anonymous
     vocabulary, computable per shard and combined with :func:`k_anonymous_vocabulary`."""
     frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
-    parts = [_content_tokens(chunk).select(_TOKEN_HASH, "user_hash").unique() for chunk in _chunks(frame)]
+    parts = [
+        _content_tokens(chunk).select(_TOKEN_HASH, "user_hash", "token").unique() for chunk in _chunks(frame)
+    ]
     return pl.concat(parts).unique()
 
 
-def k_anonymous_vocabulary(pairs: Iterable[pl.DataFrame], min_unique_users: int) -> pl.Series:
-    """Hashes of the tokens that ``min_unique_users`` distinct users share, over all the pairs given
-    (one frame per shard of the day); sorted, so the result does not depend on shard order."""
-    combined = pl.concat(list(pairs)).unique()
-    counted = combined.group_by("token_hash").len().filter(pl.col("len") >= min_unique_users)
-    return counted["token_hash"].sort()
+def generalisations(
+    rare: list[str], vocabulary: list[str], *, embedder: Embedder | None, min_similarity: float
+) -> dict[str, str]:
+    """For each rare word, the k-anonymous word nearest to it in embedding space, if close enough.
+
+    A word too rare to be shown (e.g. "Steuererklärung" typed by 9 users) is replaced by a shown
+    word of the same meaning ("tax"), across languages, so a language with little volume is not
+    reduced to its filler words. Only vocabulary words are ever emitted.
+    """
+    if not rare or not vocabulary or embedder is None:
+        return {}
+    similarity = embedder.embed(rare) @ embedder.embed(vocabulary).T
+    best = similarity.argmax(axis=1)
+    close = similarity[np.arange(len(rare)), best] >= min_similarity
+    return {rare[i]: vocabulary[best[i]] for i in np.flatnonzero(close)}
+
+
+def k_anonymous_vocabulary(
+    pairs: Iterable[pl.DataFrame],
+    min_unique_users: int,
+    *,
+    embedder: Embedder | None = None,
+    min_similarity: float = GENERALISE_SIMILARITY,
+) -> pl.DataFrame:
+    """VOCABULARY_SCHEMA: the tokens ``min_unique_users`` distinct users share, each shown as
+    itself, plus rarer tokens (at least ``GENERALISE_MIN_USERS`` users) shown as their nearest
+    shared token (``embedder``). Built from every shard's (token_hash, user_hash, token) pairs of
+    the day; sorted, so the result does not depend on shard order. Only shared tokens are shown.
+    """
+    combined = pl.concat(list(pairs)).unique(["token_hash", "user_hash"])
+    users = combined.group_by("token_hash").agg(pl.len(), pl.col("token").first())
+    shared = users.filter(pl.col("len") >= min_unique_users).sort("token")
+    rare = (
+        users.filter(pl.col("len").is_between(GENERALISE_MIN_USERS, min_unique_users - 1))
+        .sort(["len", "token"], descending=[True, False])
+        .head(GENERALISE_MAX_WORDS)
+    )
+    mapping = generalisations(
+        rare["token"].sort().to_list(),
+        shared["token"].to_list(),
+        embedder=embedder,
+        min_similarity=min_similarity,
+    )
+    generalised = rare.filter(pl.col("token").is_in(list(mapping))).select(
+        "token_hash", pl.col("token").replace_strict(mapping, return_dtype=pl.Utf8).alias("shown")
+    )
+    return (
+        pl.concat([shared.select("token_hash", pl.col("token").alias("shown")), generalised])
+        .cast(dict(VOCABULARY_SCHEMA))
+        .sort("token_hash")
+    )
 
 
 def render_requests(
-    texts: pl.Series, user_ids: pl.Series, languages: pl.Series, vocabulary: pl.Series
+    texts: pl.Series, user_ids: pl.Series, languages: pl.Series, vocabulary: pl.DataFrame
 ) -> pl.Series:
-    """Each row's first ``REQUEST_WORDS`` distinct tokens that are in ``vocabulary`` (token hashes)."""
+    """Each row's first ``REQUEST_WORDS`` distinct tokens found in ``vocabulary``, as shown there."""
     frame = pl.DataFrame({"text": texts, "user_id": user_ids, "language": languages}).with_row_index("row")
     kept = pl.concat(
         [
             _content_tokens(chunk)
-            .filter(_TOKEN_HASH.is_in(vocabulary.implode()))
+            .with_columns(_TOKEN_HASH)
+            .join(vocabulary, on="token_hash", how="inner", maintain_order="left")
             .group_by("row", maintain_order=True)
-            .agg(pl.col("token").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
+            .agg(pl.col("shown").unique(maintain_order=True).head(REQUEST_WORDS).str.join(" "))
             for chunk in _chunks(frame)
         ]
     )
     request = (
-        frame.select("row").join(kept, on="row", how="left", maintain_order="left")["token"].fill_null("")
+        frame.select("row").join(kept, on="row", how="left", maintain_order="left")["shown"].fill_null("")
     )
     return request.alias("request")
 
 
 def k_anonymous_request(
-    texts: pl.Series, user_ids: pl.Series, languages: pl.Series, min_unique_users: int
+    texts: pl.Series,
+    user_ids: pl.Series,
+    languages: pl.Series,
+    min_unique_users: int,
+    *,
+    embedder: Embedder | None = None,
+    min_similarity: float = GENERALISE_SIMILARITY,
 ) -> tuple[pl.Series, int]:
-    """The request rendering per row and the size of the k-anonymous vocabulary it was drawn from.
+    """The request rendering per row and the size of the vocabulary it was drawn from.
 
     Two passes over row chunks, so only one chunk's tokens are ever exploded in memory: the first
-    collects distinct (user, token) hash pairs for the whole partition, the second keeps each
-    row's first ``REQUEST_WORDS`` tokens that ``min_unique_users`` users share.
+    collects distinct (user, token) pairs for the whole partition, the second keeps each row's
+    first ``REQUEST_WORDS`` tokens that ``min_unique_users`` users share, with rarer words
+    replaced by their nearest shared word when ``embedder`` is given.
     """
     pairs = request_token_pairs(texts, user_ids, languages)
-    vocabulary = k_anonymous_vocabulary([pairs], min_unique_users)
+    vocabulary = k_anonymous_vocabulary(
+        [pairs], min_unique_users, embedder=embedder, min_similarity=min_similarity
+    )
     del pairs
     return render_requests(texts, user_ids, languages, vocabulary), len(vocabulary)
 
@@ -182,8 +244,27 @@ class LocalFacetExtractor:
     """``FacetExtractor`` from text statistics: no network, no model download, deterministic.
 
     Also a two-pass extractor (``core.facet_shards``): ``prepare`` and ``token_pairs`` per shard,
-    the vocabulary over all shards, then ``render`` per shard gives exactly what ``extract`` gives.
+    ``vocabulary`` over all shards, then ``render`` per shard gives exactly what ``extract`` gives.
+    ``embedder`` generalises rare request words to shared ones (default: the bundled USE model,
+    loaded on first use); ``generalise=False`` keeps only literally shared words.
     """
+
+    def __init__(self, embedder: Embedder | None = None, *, generalise: bool = True) -> None:
+        self._embedder = embedder
+        self.generalise = generalise
+
+    def _generaliser(self) -> Embedder | None:
+        if not self.generalise:
+            return None
+        if self._embedder is None:
+            from clio_dagster.core.embed import UseMultilingualEmbedder
+
+            self._embedder = UseMultilingualEmbedder()
+        return self._embedder
+
+    def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
+        """The day's shown words (VOCABULARY_SCHEMA) from every shard's pairs."""
+        return k_anonymous_vocabulary(pairs, spec.min_unique_users, embedder=self._generaliser())
 
     def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
         """Per conversation: ids, turns, first message, budgeted user text and language."""
@@ -209,7 +290,7 @@ class LocalFacetExtractor:
         """Distinct (token_hash, user_hash) pairs of a prepared shard."""
         return request_token_pairs(_request_source(prepared), prepared["user_id"], prepared["language"])
 
-    def render(self, prepared: pl.DataFrame, vocabulary: pl.Series, spec: FacetSpec) -> FacetResult:
+    def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
         request = render_requests(
@@ -242,7 +323,7 @@ class LocalFacetExtractor:
         """Facets for every conversation, in input order (FACETS_SCHEMA + custom facet columns)."""
         started = time.perf_counter()
         prepared = self.prepare(conversations, spec)
-        vocabulary = k_anonymous_vocabulary([self.token_pairs(prepared)], spec.min_unique_users)
+        vocabulary = self.vocabulary([self.token_pairs(prepared)], spec)
         result = self.render(prepared, vocabulary, spec)
         result.stats["seconds"] = round(time.perf_counter() - started, 3)
         return result

@@ -16,11 +16,16 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER
-from clio_dagster.core.interfaces import ClusterGroups
+from clio_dagster.core.interfaces import ClusterGroups, Embedder
 from clio_dagster.core.text_tokens import any_language_stop_words
 from clio_dagster.schema import ClusterName
 
 _TOKEN = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
+COLLOCATION = 0.5  # see ``_collocations_only``
+# Coherence re-ranking (see ``coherent_terms``): how many c-TF-IDF candidates are re-ranked, and
+# how much a term's similarity to its cluster's weighted term centroid counts.
+CANDIDATES = 24
+COHERENCE_POWER = 2.0
 
 
 @lru_cache(maxsize=1)
@@ -48,20 +53,29 @@ def distinctive_terms(groups: ClusterGroups, *, top: int = 12, min_users: int = 
     if df.is_empty():
         return TermTable([[] for _ in range(n_clusters)])
     per_cluster = df.group_by("cluster", "term").agg(pl.col("user").n_unique().alias("users"))
-    per_cluster = per_cluster.filter(pl.col("users") >= min_users)
+    per_cluster = _collocations_only(per_cluster).filter(pl.col("users") >= min_users)
     cluster_users = df.group_by("cluster").agg(pl.col("user").n_unique().alias("cluster_users"))
     term_total = per_cluster.group_by("term").agg(pl.col("users").sum().alias("term_users"))
+    # A phrase is only as specific as its most widespread word: "stuck restaurant" must not look
+    # rarer (so more distinctive) than "stuck", a word said in every cluster of one language.
+    word_total = term_total.filter(~pl.col("term").str.contains(" "))
+    spread = pl.max_horizontal("term_users", "w1_users", "w2_users").alias("term_users")
+    term_total = (
+        term_total.with_columns(
+            pl.col("term").str.split(" ").list.first().alias("w1"),
+            pl.col("term").str.split(" ").list.last().alias("w2"),
+        )
+        .join(word_total.rename({"term": "w1", "term_users": "w1_users"}), on="w1", how="left")
+        .join(word_total.rename({"term": "w2", "term_users": "w2_users"}), on="w2", how="left")
+        .select("term", spread)
+    )
     mean_users = float(cluster_users["cluster_users"].mean() or 1.0)
     scored = (
         per_cluster.join(cluster_users, on="cluster")
         .join(term_total, on="term")
         .with_columns(
             (
-                pl.col("users")
-                / pl.col("cluster_users")
-                * (1.0 + mean_users / pl.col("term_users")).log()
-                # bigrams read better than the two words apart
-                * pl.when(pl.col("term").str.contains(" ")).then(1.25).otherwise(1.0)
+                pl.col("users") / pl.col("cluster_users") * (1.0 + mean_users / pl.col("term_users")).log()
             ).alias("weight")
         )
         .sort(["cluster", "weight", "term"], descending=[False, True, False])
@@ -102,17 +116,44 @@ def _cluster_terms(groups: ClusterGroups) -> pl.DataFrame:
     return pl.concat([unigrams, bigrams]).unique(["row", "term"]).select("cluster", "term", "user")
 
 
+def _collocations_only(per_cluster: pl.DataFrame) -> pl.DataFrame:
+    """Unigrams, plus the bigrams that are phrases: in their cluster, at least ``COLLOCATION`` of
+    the users of each of their two words use the two together ("cover letter"), unlike two words
+    that merely follow each other once stop words are gone ("caused stuck")."""
+    words = per_cluster.filter(~pl.col("term").str.contains(" ")).select("cluster", "term", "users")
+    bigrams = per_cluster.filter(pl.col("term").str.contains(" ")).with_columns(
+        pl.col("term").str.split(" ").list.get(0).alias("w1"),
+        pl.col("term").str.split(" ").list.get(1).alias("w2"),
+    )
+    for side in ("w1", "w2"):
+        bigrams = bigrams.join(
+            words.rename({"term": side, "users": f"{side}_users"}), on=["cluster", side], how="left"
+        )
+    phrases = bigrams.filter(
+        pl.col("users") >= COLLOCATION * pl.max_horizontal("w1_users", "w2_users").fill_null(0)
+    ).select(per_cluster.columns)
+    return pl.concat([words.select(per_cluster.columns), phrases])
+
+
 def _drop_overlaps(terms: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """Keep a word only if no better-ranked bigram already says it."""
+    """Say each word once: a word after a better bigram that holds it is dropped, and a bigram
+    takes the place of its words ranked above it alone ("cover", "letter" -> "cover letter")."""
     kept: list[tuple[str, float]] = []
     covered: set[str] = set()
     for term, weight in terms:
         words = term.split()
-        if len(words) == 1 and term in covered:
+        if len(words) == 1:
+            if term not in covered:
+                kept.append((term, weight))
+                covered.add(term)
             continue
-        if len(words) == 2 and all(w in covered for w in words):
-            continue
-        kept.append((term, weight))
+        alone = [i for i, (t, _) in enumerate(kept) if t in words]
+        if alone:
+            kept[alone[0]] = (term, kept[alone[0]][1])
+            for i in reversed(alone[1:]):
+                del kept[i]
+        elif not all(w in covered for w in words):
+            kept.append((term, weight))
         covered.update(words)
     return kept
 
@@ -131,10 +172,10 @@ def compose_names(
     seen: set[str] = {t.lower() for t in reserved}
     for terms in table.terms:
         words = [t for t, _ in terms]
-        title = _title(words[:3]) or "Miscellaneous requests"
+        title = _title(words) or "Miscellaneous requests"
         extra = 3
         while title.lower() in seen and extra < len(words):
-            title = _title([*words[:2], words[extra]])
+            title = _title([*words[:2], *words[extra:]])
             extra += 1
         if title.lower() in seen:
             title = f"{title} (variant {sum(t.lower().startswith(title.lower()) for t in titles) + 1})"
@@ -155,10 +196,18 @@ def compose_names(
 
 
 def _title(words: Sequence[str]) -> str:
-    if not words:
-        return ""
-    first, *rest = words
-    return " · ".join([first[:1].upper() + first[1:], *rest])
+    """A topic-like phrase from the best terms: "Cover letter, position and interview"."""
+    chosen: list[str] = []
+    used: set[str] = set()
+    for term in words:
+        if used.isdisjoint(term.split()):
+            chosen.append(term)
+            used.update(term.split())
+        # three single words read as a list of themes; two phrases already make a long title
+        if len(chosen) == 3 or (len(chosen) == 2 and len(used) > 3):
+            break
+    text = _join(chosen)
+    return text[:1].upper() + text[1:]
 
 
 def _nearest(similarity: np.ndarray, index: int) -> int | None:
@@ -169,13 +218,63 @@ def _nearest(similarity: np.ndarray, index: int) -> int | None:
     return int(np.argmax(row))
 
 
-class LocalClusterNamer:
-    """ClusterNamer for the local backend: c-TF-IDF terms, contrasted with all other clusters."""
+def coherent_terms(table: TermTable, embedder: Embedder, *, top: int) -> TermTable:
+    """Re-rank each cluster's terms by c-TF-IDF weight times their closeness to the cluster's theme.
 
-    def __init__(self, *, top_terms: int = 12, min_users_per_term: int = 2) -> None:
+    The theme is the weight-averaged embedding of the cluster's candidate terms; a word that is
+    distinctive only because one language's speakers say it everywhere ("stuck", "in advance")
+    lies far from the theme and drops, while the topical words ("taxes", "revenue") stay.
+    """
+    vocabulary = sorted({term for terms in table.terms for term, _ in terms[:CANDIDATES]})
+    if not vocabulary:
+        return TermTable([[] for _ in table.terms])
+    vectors = embedder.embed(vocabulary)
+    row = {term: i for i, term in enumerate(vocabulary)}
+    ranked = []
+    for terms in table.terms:
+        candidates = terms[:CANDIDATES]
+        if not candidates:
+            ranked.append([])
+            continue
+        own = vectors[[row[t] for t, _ in candidates]]
+        weights = np.array([w for _, w in candidates], dtype=np.float32)
+        theme = weights @ own
+        theme /= max(float(np.linalg.norm(theme)), 1e-12)
+        closeness = np.clip(own @ theme, 0.0, 1.0) ** COHERENCE_POWER
+        order = sorted(range(len(candidates)), key=lambda i: (-weights[i] * closeness[i], candidates[i][0]))
+        ranked.append(
+            _drop_overlaps([(candidates[i][0], float(weights[i] * closeness[i])) for i in order])[:top]
+        )
+    return TermTable(ranked)
+
+
+class LocalClusterNamer:
+    """ClusterNamer for the local backend: c-TF-IDF terms, contrasted with all other clusters,
+    re-ranked by coherence with the cluster's theme in ``embedder``'s space (default: the bundled
+    USE model, loaded on first use; ``coherence=False`` skips it)."""
+
+    def __init__(
+        self,
+        *,
+        top_terms: int = 12,
+        min_users_per_term: int = 2,
+        embedder: Embedder | None = None,
+        coherence: bool = True,
+    ) -> None:
         self.top_terms = top_terms
         self.min_users_per_term = min_users_per_term
+        self.coherence = coherence
+        self._embedder = embedder
 
     def name_clusters(self, groups: ClusterGroups) -> list[ClusterName]:
-        table = distinctive_terms(groups, top=self.top_terms, min_users=self.min_users_per_term)
-        return compose_names(table, np.asarray(groups.centroids, dtype=np.float32), groups.reserved_titles)
+        centroids = np.asarray(groups.centroids, dtype=np.float32)
+        if not self.coherence:
+            table = distinctive_terms(groups, top=self.top_terms, min_users=self.min_users_per_term)
+            return compose_names(table, centroids, groups.reserved_titles)
+        if self._embedder is None:
+            from clio_dagster.core.embed import UseMultilingualEmbedder
+
+            self._embedder = UseMultilingualEmbedder()
+        table = distinctive_terms(groups, top=CANDIDATES, min_users=self.min_users_per_term)
+        table = coherent_terms(table, self._embedder, top=self.top_terms)
+        return compose_names(table, centroids, groups.reserved_titles)

@@ -1,0 +1,123 @@
+"""BERTopic vs our base clusters on the same request embeddings: time, NMI, ARI, reconstruction.
+
+    python bench/bench_bertopic.py sample 20000          # generator sample, one day of N
+    python bench/bench_bertopic.py handmade 3000         # bench/handmade_set.py, N conversations
+
+Both methods get the very same USE embeddings of the same local ``request`` facets; only the
+clustering differs (ours: FAISS spherical k-means with the pipeline's k rule; BERTopic 0.17:
+UMAP 5-d + HDBSCAN with its documented defaults, seeded, on CPU). BERTopic's outliers (-1) are
+scored twice: as one cluster, and after ``reduce_outliers(strategy="embeddings")``. Nothing is
+downloaded: no embedding model is given to BERTopic, and the Hugging Face hub is set offline.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # BERTopic imports litellm
+
+import numpy as np
+import polars as pl
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+import quality_support as qs  # noqa: E402
+
+from clio_dagster.config import Settings  # noqa: E402
+from clio_dagster.core.cluster import spherical_kmeans  # noqa: E402
+
+DATE = "2026-11-01"
+
+
+def bertopic_labels(
+    docs: list[str], embeddings: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """BERTopic topics with outliers kept (-1), with outliers reassigned, and the seconds it took."""
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    started = time.perf_counter()
+    model = BERTopic(
+        umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed),
+        hdbscan_model=HDBSCAN(min_cluster_size=10, metric="euclidean", prediction_data=True),
+        calculate_probabilities=False,
+    )
+    # an empty request is a legitimate facet value; BERTopic's vectorizer just needs a token
+    safe_docs = [d or "_" for d in docs]
+    topics, _ = model.fit_transform(safe_docs, embeddings=embeddings)
+    raw = np.asarray(topics, dtype=np.int64)
+    seconds = time.perf_counter() - started
+    reduced = np.asarray(
+        model.reduce_outliers(safe_docs, raw.tolist(), strategy="embeddings", embeddings=embeddings),
+        dtype=np.int64,
+    )
+    return raw, reduced, seconds
+
+
+def load(kind: str, n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(conversations in CONVERSATIONS_SCHEMA, labels: conversation_id, topic, language) of one day."""
+    from clio_dagster.ingest import ingest_partition
+
+    out = Path(tempfile.mkdtemp(prefix=f"clio-bertopic-{kind}-"))
+    if kind == "sample":
+        from clio_dagster.sample import generate_sample
+
+        files = generate_sample(out, days=1, conversations=n, seed=seed, start=date.fromisoformat(DATE))
+        truth = pl.read_ndjson(files.truth).select("conversation_id", "topic", "language")
+        source = files.conversations
+    else:
+        from handmade_set import write_handmade
+
+        source, truth = write_handmade(out, n, seed=seed, day=DATE)
+    return ingest_partition(str(source), DATE).kept, truth
+
+
+def main(kind: str, n: int) -> None:
+    settings = Settings()
+    conversations, truth = load(kind, n, settings.seed)
+    prepared = qs.prepare(conversations, settings)
+    ours, ours_seconds = qs.our_clusters(prepared, settings)
+    # UMAP and HDBSCAN compile with numba on first use: warm up untimed, as a long-lived service would
+    warm = min(2000, len(prepared.embeddings))
+    bertopic_labels(
+        prepared.facets["request"].head(warm).to_list(), prepared.embeddings[:warm], settings.seed
+    )
+    raw, reduced, bt_seconds = bertopic_labels(
+        prepared.facets["request"].to_list(), prepared.embeddings, settings.seed
+    )
+    # reconstruction always rises with the number of clusters: also run ours at BERTopic's count
+    started = time.perf_counter()
+    same_k = spherical_kmeans(
+        prepared.embeddings, len(np.unique(reduced)), seed=settings.seed, threads=settings.embed_threads
+    ).labels
+    same_k_seconds = time.perf_counter() - started
+    rows = []
+    for method, labels, seconds in (
+        ("ours: FAISS spherical k-means", ours, ours_seconds),
+        ("ours, k = BERTopic's cluster count", same_k, same_k_seconds),
+        ("BERTopic (outliers = one cluster)", raw, bt_seconds),
+        ("BERTopic + reduce_outliers", reduced, bt_seconds),
+    ):
+        scores = qs.score(prepared.facets, labels, truth)["overall"]
+        rows.append((method, len(np.unique(labels)), seconds, scores))
+    print(
+        f"{kind}: {conversations.height} conversations, {truth['topic'].n_unique()} topics, "
+        f"facets {prepared.seconds['facets']:.1f}s, embeddings {prepared.seconds['embed']:.1f}s "
+        f"(shared by both); BERTopic outliers {int((raw == -1).sum())}"
+    )
+    print("| method | clusters | seconds | NMI | ARI | reconstruction |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for method, clusters, seconds, s in rows:
+        scores = f"{s['nmi']:.3f} | {s['ari']:.3f} | {s['reconstruction']:.1%}"
+        print(f"| {method} | {clusters} | {seconds:.1f} | {scores} |")
+    print(f"time ratio BERTopic / ours: {bt_seconds / max(ours_seconds, 1e-9):.1f}x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "sample", int(sys.argv[2]) if len(sys.argv) > 2 else 20000)

@@ -1,0 +1,56 @@
+"""Shared steps of the quality benchmarks: our base clusters for one labelled partition, and scores.
+
+Runs the same core functions as the Dagster assets (local facets -> USE embeddings of the
+request facet -> FAISS spherical k-means with the configured k rule), without Dagster, so a
+benchmark can time each stage and hand the very same embeddings to another method.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from clio_dagster.config import Settings
+from clio_dagster.core.cluster import choose_k, spherical_kmeans
+from clio_dagster.core.embed import UseMultilingualEmbedder
+from clio_dagster.core.evaluation import evaluate
+from clio_dagster.core.interfaces import FacetSpec
+from clio_dagster.core.local_facets import LocalFacetExtractor
+
+
+@dataclass
+class Prepared:
+    """Facets and request embeddings of one partition, with the seconds each stage took."""
+
+    facets: pl.DataFrame
+    embeddings: np.ndarray
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def prepare(conversations: pl.DataFrame, settings: Settings) -> Prepared:
+    """Local facets and USE embeddings of the request facet (CONVERSATIONS_SCHEMA rows in)."""
+    started = time.perf_counter()
+    spec = FacetSpec(min_unique_users=settings.min_unique_users)
+    facets = LocalFacetExtractor().extract(conversations, spec).facets
+    facet_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = UseMultilingualEmbedder(threads=settings.embed_threads).embed(facets["request"].to_list())
+    return Prepared(facets, vectors, {"facets": facet_seconds, "embed": time.perf_counter() - started})
+
+
+def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float]:
+    """Base cluster labels by the pipeline's k rule and k-means, and the seconds it took."""
+    started = time.perf_counter()
+    n = len(prepared.embeddings)
+    k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
+    result = spherical_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads)
+    return result.labels, time.perf_counter() - started
+
+
+def score(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame) -> dict:
+    """NMI, ARI and reconstruction accuracy (overall and per language) of ``labels`` against ``truth``."""
+    clusters = facets.select("conversation_id").with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
+    return evaluate(clusters, truth, facets).to_dict()
