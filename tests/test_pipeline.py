@@ -73,7 +73,8 @@ def test_partition_end_to_end(corpus_env: Settings, sample_corpus):
     assert evaluations and all(ev.passed for ev in evaluations)
 
     # nothing identifying in public
-    text = "".join(p.read_text() for p in settings.public_partition(date).iterdir())
+    public_files = [*settings.public_partition(date).iterdir(), settings.public_dir / "explorer.html"]
+    text = "".join(p.read_text() for p in public_files)
     sample_ids = facets["user_id"].to_list()[:200] + facets["conversation_id"].to_list()[:200]
     assert not [i for i in sample_ids if i in text]
     truth = [json.loads(line) for line in sample_corpus.truth.read_text().splitlines()]
@@ -94,6 +95,7 @@ def test_threshold_violation_blocks_publication(corpus_env: Settings, sample_cor
     import clio_dagster.assets.naming as naming
 
     monkeypatch.setattr(naming, "surviving_clusters", lambda sizes, thresholds: sizes["cluster_id"].to_list())
+    monkeypatch.setenv("CLIO_CLUSTER_SIZE_TARGET", "5")  # clusters far below 25 users exist
     date = _first_date(sample_corpus)
     outcome = run_partition(date, DagsterInstance.ephemeral())
     assert not outcome.success

@@ -173,6 +173,11 @@ def k_anonymous_vocabulary(
     )
 
 
+def shared_vocabulary_size(vocabulary: pl.DataFrame) -> int:
+    """How many words of ``vocabulary`` are shown as themselves (the k-anonymous words proper)."""
+    return vocabulary.filter(pl.col("shown").hash(7) == pl.col("token_hash")).height
+
+
 def render_requests(
     texts: pl.Series, user_ids: pl.Series, languages: pl.Series, vocabulary: pl.DataFrame
 ) -> pl.Series:
@@ -215,7 +220,7 @@ def k_anonymous_request(
         [pairs], min_unique_users, embedder=embedder, min_similarity=min_similarity
     )
     del pairs
-    return render_requests(texts, user_ids, languages, vocabulary), len(vocabulary)
+    return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
 
 
 def task_labels(first_message: pl.Series) -> pl.Series:
@@ -313,7 +318,7 @@ class LocalFacetExtractor:
             facets = facets.with_columns(custom)
         stats: dict[str, float | int] = {
             "conversations": facets.height,
-            "vocabulary_size": len(vocabulary),
+            "vocabulary_size": shared_vocabulary_size(vocabulary),
             "empty_requests": int((request == "").sum()),
             "seconds": round(time.perf_counter() - started, 3),
         }
