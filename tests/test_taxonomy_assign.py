@@ -268,3 +268,44 @@ class TestRebuildThenAssign:
         assert run["override"].success and run["override"].metadata["taxonomy_mode"] == "rebuild"
         assert run["override_calls"]["build_hierarchy"] == 1
         assert (run["settings"].restricted_partition(second) / "taxonomy" / "nodes.json").exists()
+
+
+@pytest.mark.slow
+def test_assign_day_makes_no_naming_or_hierarchy_request_on_the_llm_backend(tmp_path, clio_home, monkeypatch):
+    """Through the real anthropic client against the protocol server; each role has its own model
+    name, so the server's log says which step asked."""
+    import llm_support
+
+    from clio_dagster.ingest import discover_dates
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(tmp_path / "sample", days=2, conversations=300, seed=3, malformed=0)
+    roles = {
+        "naming": "claude-naming-test",
+        "hierarchy": "claude-hierarchy-test",
+        "audit": "claude-audit-test",
+    }
+    with llm_support.ProtocolServer() as server:
+        for name, value in {
+            "CLIO_INPUT": str(files.conversations),
+            "CLIO_LLM_BACKEND": "anthropic",
+            "CLIO_LLM_MODEL": llm_support.MODELS["anthropic"],
+            "CLIO_LLM_API_BASE": server.url,
+            "CLIO_MIN_UNIQUE_USERS": "10",
+            "CLIO_MIN_CONVERSATIONS": "10",
+            "CLIO_TAXONOMY_MODE": "auto",
+            "ANTHROPIC_API_KEY": "test-key",
+            **{f"CLIO_LLM_MODEL_{role.upper()}": model for role, model in roles.items()},
+        }.items():
+            monkeypatch.setenv(name, value)
+        instance = DagsterInstance.ephemeral()
+        requests = {}
+        for date in discover_dates(str(files.conversations)):
+            server.reset()
+            outcome = run_partition(date, instance)
+            assert outcome.success, outcome.reason
+            models = [r.model for r in server.requests]
+            requests[outcome.metadata["taxonomy_mode"]] = {role: models.count(m) for role, m in roles.items()}
+    assert requests["rebuild"]["naming"] >= 1 and requests["rebuild"]["hierarchy"] >= 1
+    assert requests["assign"]["naming"] == requests["assign"]["hierarchy"] == 0
+    assert requests["assign"]["audit"] >= 1  # every public text is still audited
