@@ -19,8 +19,10 @@ from clio_dagster.core.taxonomy_reuse import (
     TAXONOMY_TAG,
     StoredTaxonomy,
     TaxonomyMissingError,
+    TaxonomyPlan,
     plan_taxonomy,
     read_plan,
+    report_paragraph,
     reused_hierarchy,
     save_taxonomy,
     unassigned_node_id,
@@ -103,6 +105,13 @@ def test_keep_ids_keeps_the_taxonomy_ids_where_matching_would_rename():
     assert kept["matched_similarity"][0] == pytest.approx(0.6)
 
 
+def test_report_gives_the_unassigned_count_only_when_counts_are_exact():
+    plan = TaxonomyPlan("assign", "2026-11-01", "auto", 13, 120)
+    exact = report_paragraph(plan, 1000, exact_counts=True)
+    assert "rebuilt on 2026-11-01" in exact and "120 conversations (12.0%)" in exact
+    assert "120" not in report_paragraph(plan, 1000, exact_counts=False)
+
+
 def test_weekly_rebuild_only_when_the_mode_may_assign():
     monday, tuesday = "2026-11-30", "2026-12-01"
     assert weekly_rebuild_due(Settings(taxonomy_mode="assign"), monday)
@@ -166,7 +175,7 @@ class TestRebuildThenAssign:
             counter = CallCounter(patch)
             instance = DagsterInstance.ephemeral()
             first, second = discover_dates(str(files.conversations))
-            outcomes, calls, seconds, public = {}, {}, {}, {}
+            outcomes, calls, seconds, public, reports = {}, {}, {}, {}, {}
             for date, mode in ((first, "auto"), (second, "assign")):
                 patch.setenv("CLIO_TAXONOMY_MODE", mode)
                 started = time.perf_counter()
@@ -175,6 +184,7 @@ class TestRebuildThenAssign:
                 calls[date] = counter.take()
                 settings = Settings()
                 public[date] = json.loads((settings.public_partition(date) / "hierarchy.json").read_text())
+                reports[date] = (settings.public_partition(date) / "report.md").read_text()
             # what the assign day wrote to the restricted zone, before the override below replaces it
             restricted = settings.restricted_partition(second)
             assigned = {
@@ -192,6 +202,7 @@ class TestRebuildThenAssign:
             "outcomes": outcomes,
             "calls": calls,
             "public": public,
+            "reports": reports,
             "settings": settings,
             "truth": pl.read_ndjson(files.truth),
             "assigned": assigned,
@@ -257,6 +268,10 @@ class TestRebuildThenAssign:
         # it passes the thresholds here, so it is published like any node (and only then)
         bucket = [n for n in run["public"][second]["nodes"] if n["id"] == unassigned_node_id(first)]
         assert bucket and bucket[0]["conversation_count"] == metadata["unassigned_conversations"]
+        report = run["reports"][second]
+        assert f"assigned to the taxonomy rebuilt on {first}" in report
+        assert f"{metadata['unassigned_conversations']:,} conversations" in report
+        assert "Taxonomy: rebuilt from this day's conversations." in run["reports"][first]
 
     def test_no_naming_or_hierarchy_call_in_assign_mode(self, run):
         first, second = run["dates"]
@@ -309,3 +324,27 @@ def test_assign_day_makes_no_naming_or_hierarchy_request_on_the_llm_backend(tmp_
     assert requests["rebuild"]["naming"] >= 1 and requests["rebuild"]["hierarchy"] >= 1
     assert requests["assign"]["naming"] == requests["assign"]["hierarchy"] == 0
     assert requests["assign"]["audit"] >= 1  # every public text is still audited
+
+
+@pytest.mark.slow
+def test_clio_run_rebuild_then_assign(tmp_path, clio_home, monkeypatch):
+    """`clio run --taxonomy-mode assign --rebuild`: the first date rebuilds, the next is assigned to it."""
+    from typer.testing import CliRunner
+
+    from clio_dagster.cli import app
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(tmp_path / "sample", days=2, conversations=300, seed=5, malformed=0)
+    # the CLI writes its flags to os.environ: register them here so they are undone after the test
+    for name in ("CLIO_INPUT", "CLIO_TAXONOMY_MODE", "CLIO_MIN_UNIQUE_USERS", "CLIO_MIN_CONVERSATIONS"):
+        monkeypatch.setenv(name, "")
+    first, second = files.dates
+    flags = ["--min-users", "10", "--min-conversations", "10", "--taxonomy-mode", "assign", "--rebuild"]
+    result = CliRunner().invoke(app, ["run", "--input", str(files.conversations), *flags])
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":")[0]: line for line in " ".join(result.output.split()).split("✓ ")}
+    assert f"taxonomy rebuild ({first})" in lines[first]
+    assert f"taxonomy assign ({first})" in lines[second]
+
+    bad = CliRunner().invoke(app, ["run", "--input", str(files.conversations), "--taxonomy-mode", "never"])
+    assert bad.exit_code == 1 and "--taxonomy-mode" in bad.output

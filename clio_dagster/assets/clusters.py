@@ -1,6 +1,8 @@
 """Base clusters: spherical k-means (FAISS) over the request embeddings (DESIGN §1.3), or, in assign
 mode, each conversation's nearest base cluster of the latest rebuilt taxonomy."""
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
@@ -33,7 +35,6 @@ def base_clusters(
     if mode not in ("rebuild", "assign", "auto"):
         raise ValueError(f"run tag {TAXONOMY_TAG}={mode!r}: use rebuild, assign or auto")
     plan = plan_taxonomy(mode, cfg.restricted_dir, date, max_age_days=cfg.taxonomy_max_age_days)
-    write_plan(cfg.restricted_dir, date, plan)
     metadata: dict[str, object] = {
         "taxonomy_mode": plan.mode,
         "taxonomy_date": plan.taxonomy_date,
@@ -43,6 +44,7 @@ def base_clusters(
         taxonomy = load_taxonomy(cfg.restricted_dir, plan.taxonomy_date)
         labels = assign_clusters(embeddings, taxonomy, cfg.taxonomy_min_similarity)
         unassigned = int((labels == taxonomy.unassigned_cluster_id).sum())
+        plan = replace(plan, unassigned_conversations=unassigned)
         metadata |= {
             "clusters": int(np.unique(labels).size),
             "unassigned_conversations": unassigned,
@@ -54,6 +56,7 @@ def base_clusters(
         result = spherical_kmeans(embeddings, k, seed=cfg.seed, threads=cfg.embed_threads)
         labels = result.labels
         metadata |= {"k_requested": k, "clusters": int(result.centroids.shape[0])}
+    write_plan(cfg.restricted_dir, date, plan)
     context.add_output_metadata(metadata)
     return facets.select("conversation_id", "user_id").with_columns(
         pl.Series("cluster_id", labels, dtype=pl.Int32)

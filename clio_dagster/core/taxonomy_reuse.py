@@ -50,6 +50,7 @@ class TaxonomyPlan:
     taxonomy_date: str | None  # the taxonomy used: the partition's own on a rebuild
     reason: str
     unassigned_cluster_id: int | None = None  # assign mode: the bucket's cluster id (= k)
+    unassigned_conversations: int | None = None  # assign mode, once base_clusters has labelled the day
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -165,6 +166,21 @@ def taxonomy_names(taxonomy: StoredTaxonomy) -> dict[int, ClusterName]:
 
 def unassigned_node_id(taxonomy_date: str) -> str:
     return f"unassigned@{taxonomy_date}"
+
+
+def report_paragraph(plan: TaxonomyPlan, total: int, *, exact_counts: bool) -> str:
+    """The report's line on the taxonomy used; the unassigned count only when counts are exact
+    (under differential privacy only noisy counts are published)."""
+    if plan.mode == "rebuild":
+        return "Taxonomy: rebuilt from this day's conversations."
+    text = f"Taxonomy: this day was assigned to the taxonomy rebuilt on {plan.taxonomy_date}."
+    if exact_counts and plan.unassigned_conversations is not None:
+        share = plan.unassigned_conversations / max(total, 1)
+        text += (
+            f" {plan.unassigned_conversations:,} conversations ({share:.1%}) matched none of its topics"
+            " closely enough (unassigned); they are shown as a topic only if they pass the thresholds."
+        )
+    return text
 
 
 def reused_hierarchy(taxonomy: StoredTaxonomy, named: set[int]) -> list[HierarchyNode]:
