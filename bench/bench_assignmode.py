@@ -41,11 +41,40 @@ def step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return out
 
 
+def bar_sweep(restricted: Path, day: str, taxonomy_date: str, truth: Path) -> list[str]:
+    """Rows of a markdown table: per cosine bar, the planted new topic's and the other conversations'
+    unassigned rates on ``day`` against the taxonomy of ``taxonomy_date``."""
+    import numpy as np
+    import polars as pl
+
+    from clio_dagster.core.taxonomy_reuse import load_taxonomy
+    from clio_dagster.core.trends import unit_rows
+
+    taxonomy = load_taxonomy(restricted, taxonomy_date)
+    best = (unit_rows(np.load(restricted / day / "embeddings.npy")) @ unit_rows(taxonomy.centroids).T).max(
+        axis=1
+    )
+    ids = pl.read_parquet(restricted / day / "base_clusters.parquet").select("conversation_id")
+    new = ids.join(pl.read_ndjson(truth), on="conversation_id", how="left")["emerging"].fill_null(False)
+    new = new.to_numpy()
+    rows = ["| bar | new topic unassigned | other unassigned | bucket size | new topic's share of bucket |"]
+    rows.append("|---:|---:|---:|---:|---:|")
+    for bar in (0.35, 0.4, 0.45, 0.5, 0.55):
+        out = best < bar
+        rows.append(
+            f"| {bar} | {(out & new).sum()}/{new.sum()} ({(out & new).sum() / new.sum():.0%}) | "
+            f"{(out & ~new).sum()}/{(~new).sum()} ({(out & ~new).sum() / (~new).sum():.0%}) | {out.sum()} | "
+            f"{(out & new).sum() / max(out.sum(), 1):.0%} |"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-day", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--llm", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="unassigned rates of the planted topic per bar")
     args = parser.parse_args()
     for name in list(os.environ):
         if name.startswith("CLIO_") or name == "DAGSTER_HOME":
@@ -100,6 +129,9 @@ def main() -> None:
                 models = [r.model for r in server.requests]
                 calls = {role: models.count(model) for role, model in ROLES.items()}
             rows.append((label, wall, steps, calls, outcome.metadata))
+            if args.sweep and tag == "assign":
+                restricted = home / "clio" / "restricted"
+                sweep = bar_sweep(restricted, second, first, files.truth)
     backend = "anthropic (protocol server)" if args.llm else "local"
     print(f"{args.per_day} conversations a day, backend {backend}")
     print("| run | wall s | " + " | ".join(STEPS) + " | naming+hierarchy s | LLM requests |")
@@ -113,6 +145,10 @@ def main() -> None:
         if "unassigned_conversations" in metadata:
             share = metadata["unassigned_share"]
             print(f"|  unassigned: {metadata['unassigned_conversations']} ({share:.1%}) |")
+
+    if args.sweep:
+        print(f"\nunassigned bucket on {second} against the taxonomy of {first}:")
+        print("\n".join(sweep))
 
 
 if __name__ == "__main__":
