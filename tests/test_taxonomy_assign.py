@@ -121,6 +121,28 @@ def test_weekly_rebuild_only_when_the_mode_may_assign():
     assert not weekly_rebuild_due(Settings(taxonomy_mode="assign", taxonomy_rebuild_weekday=None), monday)
 
 
+@pytest.mark.parametrize(("mode", "tagged"), [("auto", True), ("rebuild", False)])
+def test_schedule_tags_the_weekly_rebuild(mode: str, tagged: bool, clio_home, monkeypatch):
+    from datetime import UTC, datetime
+
+    from dagster import build_schedule_context
+
+    from clio_dagster.definitions import defs
+
+    monkeypatch.setenv("CLIO_TAXONOMY_MODE", mode)
+    schedule = defs.get_schedule_def("clio_daily_schedule")
+    requests = {}
+    with DagsterInstance.ephemeral() as instance:
+        for tick in (datetime(2026, 12, 1, 1, tzinfo=UTC), datetime(2026, 12, 2, 1, tzinfo=UTC)):
+            context = build_schedule_context(
+                instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+            )
+            [request] = schedule.evaluate_tick(context).run_requests
+            requests[request.partition_key] = request.tags.get(TAXONOMY_TAG)
+    # 2026-11-30 is a Monday, the default rebuild weekday; the next day follows the mode
+    assert requests == {"2026-11-30": "rebuild" if tagged else None, "2026-12-01": None}
+
+
 class CallCounter:
     """Counts the naming and hierarchy-building calls made while a partition runs (local backend)."""
 
