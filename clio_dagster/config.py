@@ -102,6 +102,14 @@ class Settings(BaseSettings):
             return json.loads(text)
         return value
 
+    @field_validator("taxonomy_rebuild_weekday", mode="before")
+    @classmethod
+    def _parse_rebuild_weekday(cls, value: object) -> object:
+        """``never`` (or empty) from the environment: no weekly rebuild."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "never"):
+            return None
+        return value
+
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""
         return getattr(self, f"llm_model_{role}") or self.llm_model

@@ -118,7 +118,7 @@ def test_weekly_rebuild_only_when_the_mode_may_assign():
     assert weekly_rebuild_due(Settings(taxonomy_mode="auto"), monday)
     assert not weekly_rebuild_due(Settings(taxonomy_mode="assign"), tuesday)
     assert not weekly_rebuild_due(Settings(taxonomy_mode="rebuild"), monday)
-    assert not weekly_rebuild_due(Settings(taxonomy_mode="assign", taxonomy_rebuild_weekday=None), monday)
+    assert not weekly_rebuild_due(Settings(taxonomy_mode="assign", taxonomy_rebuild_weekday="never"), monday)
 
 
 @pytest.mark.parametrize(("mode", "tagged"), [("auto", True), ("rebuild", False)])
