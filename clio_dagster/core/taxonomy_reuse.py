@@ -11,6 +11,7 @@ counts exactly as on a rebuild day (see :func:`reused_hierarchy`).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 from dataclasses import asdict, dataclass
@@ -125,8 +126,6 @@ def read_plan(restricted: Path, date: str) -> TaxonomyPlan:
 
 def save_taxonomy(restricted: Path, date: str, centroids: np.ndarray, nodes: list[HierarchyNode]) -> Path:
     """Store a rebuilt day's taxonomy (owner-only, like all restricted data); nodes last."""
-    import io
-
     out = taxonomy_dir(restricted, date)
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(centroids, dtype=np.float32), allow_pickle=False)
