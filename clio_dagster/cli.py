@@ -52,8 +52,12 @@ def _dates_in(source: str, start: str | None, end: str | None) -> list[str]:
     return chosen
 
 
-def run_dates(settings: Settings, dates: list[str]) -> int:
-    """Run every partition with a progress bar; print what was published; return the exit code."""
+def run_dates(settings: Settings, dates: list[str], *, rebuild_first: bool = False) -> int:
+    """Run every partition with a progress bar; print what was published; return the exit code.
+
+    ``rebuild_first``: the first partition rebuilds the taxonomy whatever CLIO_TAXONOMY_MODE says.
+    """
+    from clio_dagster.core.taxonomy_reuse import TAXONOMY_TAG
     from clio_dagster.runner import instance_for, run_partition
 
     instance = instance_for(settings)
@@ -65,13 +69,15 @@ def run_dates(settings: Settings, dates: list[str]) -> int:
         for day in dates:
             progress.update(task, description=f"partition {day}")
             started = time.perf_counter()
-            outcome = run_partition(day, instance)
+            tags = {TAXONOMY_TAG: "rebuild"} if rebuild_first and day == dates[0] else None
+            outcome = run_partition(day, instance, tags=tags)
             elapsed = time.perf_counter() - started
             if outcome.success:
                 progress.console.print(
                     f"[green]✓[/] {day}: {outcome.metadata.get('nodes', '?')} public nodes, "
-                    f"{outcome.metadata.get('suppressed_conversations', 0)} conversations suppressed "
-                    f"({elapsed:.1f}s)"
+                    f"{outcome.metadata.get('suppressed_conversations', 0)} conversations suppressed, "
+                    f"taxonomy {outcome.metadata.get('taxonomy_mode', '?')} "
+                    f"({outcome.metadata.get('taxonomy_date', '?')}) ({elapsed:.1f}s)"
                 )
             else:
                 failures.append(outcome)
@@ -101,10 +107,24 @@ def run(
     home: HomeOption = None,
     min_users: Annotated[int | None, typer.Option("--min-users", help="CLIO_MIN_UNIQUE_USERS")] = None,
     min_conversations: Annotated[int | None, typer.Option(help="CLIO_MIN_CONVERSATIONS")] = None,
+    taxonomy_mode: Annotated[
+        str | None, typer.Option(help="CLIO_TAXONOMY_MODE: rebuild, assign or auto")
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild the taxonomy on the first date, whatever the mode")
+    ] = False,
 ) -> None:
     """Run the pipeline for every date of INPUT (or the given range), one partition per UTC date."""
-    settings = _apply(input=input, home=home, min_unique_users=min_users, min_conversations=min_conversations)
-    raise typer.Exit(run_dates(settings, _dates_in(input, start, end)))
+    if taxonomy_mode not in (None, "rebuild", "assign", "auto"):
+        raise _fail(f"--taxonomy-mode must be rebuild, assign or auto, not {taxonomy_mode!r}")
+    settings = _apply(
+        input=input,
+        home=home,
+        min_unique_users=min_users,
+        min_conversations=min_conversations,
+        taxonomy_mode=taxonomy_mode,
+    )
+    raise typer.Exit(run_dates(settings, _dates_in(input, start, end), rebuild_first=rebuild))
 
 
 @app.command()

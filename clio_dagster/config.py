@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     top_nodes: int = Field(default=8, ge=1)
     hierarchy_levels: int = Field(default=3, ge=2)
     custom_facets: list[CustomFacet] = []
+    # rebuild: cluster, name and build the hierarchy every day; assign: label the day with the
+    # latest rebuilt taxonomy (nearest base-cluster centroid); auto: assign while that taxonomy
+    # is at most taxonomy_max_age_days old, else rebuild.
+    taxonomy_mode: Literal["rebuild", "assign", "auto"] = "rebuild"
+    taxonomy_max_age_days: int = Field(default=7, ge=0)
+    # cosine to the nearest base-cluster centroid below which a conversation is "unassigned"
+    taxonomy_min_similarity: float = Field(default=0.45, ge=-1.0, le=1.0)
+    # the daily schedule forces a rebuild on this weekday (0 = Monday; None: never) unless the mode is rebuild
+    taxonomy_rebuild_weekday: int | None = Field(default=0, ge=0, le=6)
 
     @field_validator("custom_facets", mode="before")
     @classmethod
@@ -91,6 +100,14 @@ class Settings(BaseSettings):
             if not text.startswith("["):
                 text = Path(text).read_text()
             return json.loads(text)
+        return value
+
+    @field_validator("taxonomy_rebuild_weekday", mode="before")
+    @classmethod
+    def _parse_rebuild_weekday(cls, value: object) -> object:
+        """``never`` (or empty) from the environment: no weekly rebuild."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "never"):
+            return None
         return value
 
     def model_for(self, role: LLMRole) -> str | None:

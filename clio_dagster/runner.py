@@ -128,6 +128,11 @@ def outcome_of(date: str, result: ExecutionResult) -> PartitionOutcome:
         return PartitionOutcome(date, False, failure_reason(result), result.run_id)
     published = result.asset_materializations_for_node("public_hierarchy")
     metadata = {k: v.value for k, v in published[0].metadata.items()} if published else {}
+    # which taxonomy the day used (rebuilt, or assigned to an earlier one) and its unassigned bucket
+    for clustered in result.asset_materializations_for_node("base_clusters")[:1]:
+        metadata |= {
+            k: v.value for k, v in clustered.metadata.items() if k.startswith(("taxonomy_", "unassigned_"))
+        }
     return PartitionOutcome(date, True, run_id=result.run_id, metadata=metadata)
 
 

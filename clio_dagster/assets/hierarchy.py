@@ -9,6 +9,7 @@ from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy
 from clio_dagster.core.publish import node_paths
+from clio_dagster.core.taxonomy_reuse import load_taxonomy, read_plan, reused_hierarchy
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
@@ -27,10 +28,20 @@ def hierarchy(
     llm: LLMResource,
     embedder: EmbedderResource,
 ) -> list[HierarchyNode]:
+    """Built upward from the named clusters; in assign mode, the stored taxonomy's hierarchy cut
+    down to the clusters named today (no LLM or embedder call)."""
     cfg = settings.get()
+    plan = read_plan(cfg.restricted_dir, context.partition_key)
+    taxonomy = {"taxonomy_mode": plan.mode, "taxonomy_date": plan.taxonomy_date}
     named = cluster_names.filter(~pl.col("suppressed"))
+    if plan.mode == "assign":
+        stored = load_taxonomy(cfg.restricted_dir, plan.taxonomy_date)
+        nodes = reused_hierarchy(stored, set(named["cluster_id"].to_list()))
+        levels = 1 + max((n.depth for n in nodes), default=-1)
+        context.add_output_metadata({"nodes": len(nodes), "levels": levels, **taxonomy})
+        return nodes
     if named.is_empty():
-        context.add_output_metadata({"nodes": 0, "levels": 0})
+        context.add_output_metadata({"nodes": 0, "levels": 0, **taxonomy})
         return []
     survivors = named["cluster_id"].to_list()
     groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
@@ -51,7 +62,7 @@ def hierarchy(
         )
         accounting = backends.metadata()
     context.add_output_metadata(
-        {"nodes": len(nodes), "levels": 1 + max(n.depth for n in nodes), **accounting}
+        {"nodes": len(nodes), "levels": 1 + max(n.depth for n in nodes), **taxonomy, **accounting}
     )
     return nodes
 

@@ -9,6 +9,7 @@ from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.hierarchy import cluster_centroids
 from clio_dagster.core.interfaces import ClusterGroups
 from clio_dagster.core.publish import Thresholds, cluster_sizes, surviving_clusters
+from clio_dagster.core.taxonomy_reuse import load_taxonomy, read_plan, taxonomy_names
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 
@@ -39,12 +40,23 @@ def cluster_names(
     settings: ClioSettings,
     llm: LLMResource,
 ) -> pl.DataFrame:
-    """One row per base cluster: sizes, whether it is suppressed, and (if not) its title and description."""
+    """One row per base cluster: sizes, whether it is suppressed, and (if not) its title and description.
+
+    In assign mode the names are the stored taxonomy's (no naming call); a cluster that passes the
+    thresholds today but had no public name in the taxonomy stays suppressed until the next rebuild.
+    """
     cfg = settings.get()
+    plan = read_plan(cfg.restricted_dir, context.partition_key)
     sizes = cluster_sizes(base_clusters)
     survivors = surviving_clusters(sizes, Thresholds(cfg.min_unique_users, cfg.min_conversations))
     names, accounting = [], {}
-    if survivors:
+    if plan.mode == "assign":
+        stored = taxonomy_names(load_taxonomy(cfg.restricted_dir, plan.taxonomy_date))
+        unnamed = [c for c in survivors if c not in stored]
+        survivors = [c for c in survivors if c in stored]
+        names = [stored[c] for c in survivors]
+        accounting = {"unnamed_passing_clusters": len(unnamed)}
+    elif survivors:
         groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
         with llm.backends(cfg) as backends:
             names = backends.namer.name_clusters(groups)
@@ -68,6 +80,8 @@ def cluster_names(
             "named": len(survivors),
             "suppressed_clusters": suppressed.height,
             "suppressed_conversations": int(suppressed["conversation_count"].sum()),
+            "taxonomy_mode": plan.mode,
+            "taxonomy_date": plan.taxonomy_date,
             **accounting,
         }
     )

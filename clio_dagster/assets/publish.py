@@ -10,6 +10,7 @@ from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.publish import Thresholds, dp_config, node_statistics, release_with_dp
 from clio_dagster.core.report import node_table, render_report
+from clio_dagster.core.taxonomy_reuse import read_plan, report_paragraph
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode, PrivacySummary, PublicHierarchy
@@ -125,7 +126,11 @@ def public_hierarchy(
     out = cfg.public_partition(context.partition_key)
     out.mkdir(parents=True, exist_ok=True)
     (out / "hierarchy.json").write_text(audited_hierarchy.model_dump_json(indent=1) + "\n")
-    (out / "report.md").write_text(render_report(audited_hierarchy))
+    plan = read_plan(cfg.restricted_dir, context.partition_key)
+    taxonomy = report_paragraph(
+        plan, audited_hierarchy.total_conversations, exact_counts=cfg.dp_epsilon is None
+    )
+    (out / "report.md").write_text(render_report(audited_hierarchy) + f"\n{taxonomy}\n")
     public_ids = {n.id for n in audited_hierarchy.nodes}
     view = public_view(disagreement, public_ids)
     if cfg.dp_epsilon is not None:

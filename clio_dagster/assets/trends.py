@@ -11,7 +11,9 @@ from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.config import Settings
 from clio_dagster.core.files import write_restricted_bytes
+from clio_dagster.core.hierarchy import cluster_centroids
 from clio_dagster.core.taxonomy import track_hierarchy
+from clio_dagster.core.taxonomy_reuse import read_plan, save_taxonomy
 from clio_dagster.core.trends import SNAPSHOT_SCHEMA, TrendParams, trend_alerts
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
@@ -49,11 +51,13 @@ def tracked_hierarchy(
     """The screened hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``.
 
     Its WARN check fails (and alerts on-call) when an emerging topic passes 1% of the day or a
-    concerning topic grows fast.
+    concerning topic grows fast. In assign mode the nodes keep the taxonomy's ids; on a rebuild,
+    the tracked nodes and every base cluster's centroid are stored as the taxonomy to assign to.
     """
     cfg = settings.get()
-    params = TrendParams()
     date = context.partition_key
+    plan = read_plan(cfg.restricted_dir, date)
+    params = TrendParams(keep_ids=plan.mode == "assign")
     history = trailing_history(cfg, date, params.window_days)
     tracked = track_hierarchy(
         date,
@@ -67,6 +71,12 @@ def tracked_hierarchy(
     buffer = io.BytesIO()
     tracked.snapshot.write_parquet(buffer)
     write_restricted_bytes(cfg.restricted_partition(date) / SNAPSHOT, buffer.getvalue())
+    if plan.mode == "rebuild":
+        labels = base_clusters["cluster_id"].to_numpy()
+        clusters = list(range(int(labels.max(initial=-1)) + 1))
+        save_taxonomy(
+            cfg.restricted_dir, date, cluster_centroids(embeddings, labels, clusters), tracked.nodes
+        )
     alerts = trend_alerts(tracked.trends)
     summary = "; ".join(
         f"{a['kind']} topic {a['node_id']} at {a['share']:.1%} of the day" for a in alerts[:5]
@@ -84,5 +94,7 @@ def tracked_hierarchy(
             "history_days": history["date"].n_unique(),
             "matched": int(tracked.trends["matched_similarity"].is_not_null().sum()),
             "emerging": int(tracked.trends["emerging"].sum()),
+            "taxonomy_mode": plan.mode,
+            "taxonomy_date": plan.taxonomy_date,
         },
     )

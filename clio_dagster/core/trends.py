@@ -59,6 +59,8 @@ class TrendParams:
     growth_threshold: float = 2.0
     concerning_threshold: float = 3.0  # concerning_mean at or above which growth is alarming
     min_share: float = 0.005  # below this a node is too small to alert on
+    # assign mode: the nodes already carry the taxonomy's stable ids, so they keep them unmatched
+    keep_ids: bool = False
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -126,6 +128,39 @@ def _match(today: np.ndarray, previous: np.ndarray, min_similarity: float) -> tu
     return match, best
 
 
+def _matched_ids(
+    date: str, nodes: pl.DataFrame, today: np.ndarray, latest: pl.DataFrame, min_similarity: float
+) -> tuple[list[str], np.ndarray]:
+    """Stable id per node (matched per depth, else ``<node_id>@<date>``) and its match's cosine (nan: new)."""
+    stable = [f"{node}@{date}" for node in nodes["node_id"]]
+    similarity = np.full(nodes.height, np.nan)
+    depths = nodes["depth"].to_numpy()
+    for depth in np.unique(depths):
+        here = np.flatnonzero(depths == depth)
+        candidates = latest.filter(pl.col("depth") == int(depth))
+        previous = np.asarray(candidates["centroid"].to_list(), dtype=np.float32).reshape(
+            len(candidates), today.shape[1]
+        )
+        match, best = _match(today[here], previous, min_similarity)
+        for i, j, sim in zip(here, match, best, strict=True):
+            if j >= 0:
+                stable[i] = candidates["node_id"][int(j)]
+                similarity[i] = sim
+    return stable, similarity
+
+
+def _own_ids(ids: list[str], today: np.ndarray, latest: pl.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Every node keeps its id; the cosine to that id's latest centroid in the window (nan if absent)."""
+    known = dict(zip(latest["node_id"], latest["centroid"], strict=True))
+    similarity = np.array(
+        [
+            float(row @ np.asarray(known[i], dtype=np.float32)) if i in known else np.nan
+            for i, row in zip(ids, today, strict=True)
+        ]
+    )
+    return ids, similarity
+
+
 def track_nodes(
     date: str,
     nodes: pl.DataFrame,
@@ -136,7 +171,8 @@ def track_nodes(
     """TRENDS_SCHEMA rows for today's nodes against ``history`` (SNAPSHOT_SCHEMA, earlier days).
 
     ``nodes``: node_id, depth, share, concerning_mean, aligned with ``centroids``. Only history
-    days in ``[date - window_days, date)`` count. New ids are ``<node_id>@<date>``.
+    days in ``[date - window_days, date)`` count. New ids are ``<node_id>@<date>``; with
+    ``params.keep_ids`` every node keeps its ``node_id`` (matched_similarity: to its own last centroid).
     """
     params = params or TrendParams()
     start = (dt.date.fromisoformat(date) - dt.timedelta(days=params.window_days)).isoformat()
@@ -147,22 +183,12 @@ def track_nodes(
     # each stable id is matched on its latest centroid within the window
     latest = window.sort("date").group_by("node_id", maintain_order=True).last()
     today = unit_rows(centroids)
-    stable = [f"{node}@{date}" for node in nodes["node_id"]]
-    similarity = np.full(nodes.height, np.nan)
     past = np.asarray(window["centroid"].to_list(), dtype=np.float32).reshape(window.height, today.shape[1])
     nearest = (today @ past.T).max(axis=1) if window.height else np.full(nodes.height, np.nan)
-    depths = nodes["depth"].to_numpy()
-    for depth in np.unique(depths):
-        here = np.flatnonzero(depths == depth)
-        candidates = latest.filter(pl.col("depth") == int(depth))
-        previous = np.asarray(candidates["centroid"].to_list(), dtype=np.float32).reshape(
-            len(candidates), today.shape[1]
-        )
-        match, best = _match(today[here], previous, params.min_similarity)
-        for i, j, sim in zip(here, match, best, strict=True):
-            if j >= 0:
-                stable[i] = candidates["node_id"][int(j)]
-                similarity[i] = sim
+    if params.keep_ids:
+        stable, similarity = _own_ids(nodes["node_id"].to_list(), today, latest)
+    else:
+        stable, similarity = _matched_ids(date, nodes, today, latest, params.min_similarity)
     shares_by_day = window.select("date", "node_id", "share")
     previous_share = (
         shares_by_day.sort("date").group_by("node_id").agg(pl.col("share").last().alias("previous_share"))
