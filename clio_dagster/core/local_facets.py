@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.concern import concern_scores, stems_pattern
+from clio_dagster.core.concern import concern_scores, harm_labels, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
@@ -223,6 +223,18 @@ def k_anonymous_request(
     return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
 
 
+def with_harm_labels(request: pl.Series, user_text: pl.Series) -> pl.Series:
+    """``request`` led by the fixed labels of the harm categories in ``user_text``: the shown words
+    of a harmful payload are rarely k-anonymous, and without this a translated threat reads like
+    any other translation request."""
+    labels = harm_labels(user_text)
+    return (
+        pl.DataFrame({"labels": labels, "request": request})
+        .select(pl.concat_str(["labels", "request"], separator=" ").str.strip_chars().alias("request"))
+        .to_series()
+    )
+
+
 def task_labels(first_message: pl.Series) -> pl.Series:
     """The task label of each first user message (priority order of ``TASK_CUES``)."""
     text = pl.col("t")
@@ -298,8 +310,9 @@ class LocalFacetExtractor:
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
-        request = render_requests(
-            _request_source(prepared), prepared["user_id"], prepared["language"], vocabulary
+        request = with_harm_labels(
+            render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
+            prepared["user_text"],
         )
         facets = pl.DataFrame(
             {
