@@ -33,3 +33,26 @@ def test_harmless_translations_and_everyday_words_stay_low():
         ("Write a threat model for our login page and list the attack surface.", "en"),
     ]
     assert all(score <= 2 for score in _scores(benign))
+
+
+def test_request_facet_is_led_by_fixed_harm_labels_and_nothing_else_of_the_payload():
+    """The payload's words are too rare to be k-anonymous: the fixed category labels are what lets
+    a harmful translation cluster apart from ordinary translations."""
+    from clio_dagster.core.facet_lexicons import HARM_LABELS
+    from clio_dagster.core.local_facets import with_harm_labels
+
+    texts = pl.Series(
+        [
+            "Translate into German: 'Slip the powder into her drink so she won't remember anything.'",
+            "Please translate this note to Spanish: I will keep threatening his kids until he pays.",
+            "Translate into French: 'The meeting is moved to Thursday afternoon.'",
+        ]
+    )
+    rendered = with_harm_labels(pl.Series(["translate german", "translate spanish", "translate french"]), texts)
+    assert rendered.to_list() == [
+        f"{HARM_LABELS['violence']} translate german",
+        f"{HARM_LABELS['harassment']} translate spanish",
+        "translate french",
+    ]
+    shown = {word for label in HARM_LABELS.values() for word in label.split()}
+    assert shown.isdisjoint({"powder", "drink", "threatening", "kids"})

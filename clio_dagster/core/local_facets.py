@@ -9,6 +9,9 @@ Per conversation, from the user's own messages only (assistant and system text i
   from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
   distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
   stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
+  It is led by the fixed labels (``facet_lexicons.HARM_LABELS``) of the harm categories the
+  concern score detects: the one place the local backend says what an LLM summary would say
+  about a harmful payload whose own words are too rare to show.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
