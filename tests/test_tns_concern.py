@@ -48,7 +48,9 @@ def test_request_facet_is_led_by_fixed_harm_labels_and_nothing_else_of_the_paylo
             "Translate into French: 'The meeting is moved to Thursday afternoon.'",
         ]
     )
-    rendered = with_harm_labels(pl.Series(["translate german", "translate spanish", "translate french"]), texts)
+    rendered = with_harm_labels(
+        pl.Series(["translate german", "translate spanish", "translate french"]), texts
+    )
     assert rendered.to_list() == [
         f"{HARM_LABELS['violence']} translate german",
         f"{HARM_LABELS['harassment']} translate spanish",
