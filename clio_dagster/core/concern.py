@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, HARM_LABELS, INTENT_CUES, WRAPPER_CUES
+from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES, WRAPPER_CUES
 from clio_dagster.core.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
 
 OFFENSIVE_PROBABILITY = 0.5
@@ -142,32 +142,6 @@ def _dictionary_hit_rows(chunk: pl.DataFrame) -> pl.Series:
     return pl.concat([own["row"], english["row"]])
 
 
-def harm_flags(user_text: pl.Series) -> pl.DataFrame:
-    """One boolean column per ``HARM_CATEGORIES`` name, plus ``_intent`` and ``_wrapped``."""
-    text = pl.col("text").str.to_lowercase()
-    return pl.DataFrame({"text": user_text.fill_null("")}).select(
-        *[
-            text.str.contains(stems_pattern(stems)).alias(name)
-            for name, (_, stems) in HARM_CATEGORIES.items()
-        ],
-        text.str.contains(stems_pattern(INTENT_CUES)).alias("_intent"),
-        text.str.contains(stems_pattern(WRAPPER_CUES)).alias("_wrapped"),
-    )
-
-
-def harm_labels(user_text: pl.Series) -> pl.Series:
-    """Per conversation, the fixed labels (``HARM_LABELS``) of the harm categories it touches,
-    space-separated; "" for none. Fixed vocabulary, so safe to show whatever the text said."""
-    flags = harm_flags(user_text)
-    return flags.select(
-        pl.concat_str(
-            [pl.when(pl.col(name)).then(pl.lit(HARM_LABELS[name])) for name in HARM_CATEGORIES],
-            separator=" ",
-            ignore_nulls=True,
-        ).alias("harm_labels")
-    ).to_series()
-
-
 def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
     """The 1–5 concern score (Int8) per conversation of ``user_text`` in ``language`` (ISO 639-1);
     see the module docstring for the mapping."""
@@ -193,7 +167,15 @@ def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
         )
     offensive = (probability >= OFFENSIVE_PROBABILITY) | dictionary_hit
 
-    flags = harm_flags(frame["text"])
+    text = pl.col("text").str.to_lowercase()
+    flags = frame.select(
+        *[
+            text.str.contains(stems_pattern(stems)).alias(name)
+            for name, (_, stems) in HARM_CATEGORIES.items()
+        ],
+        text.str.contains(stems_pattern(INTENT_CUES)).alias("_intent"),
+        text.str.contains(stems_pattern(WRAPPER_CUES)).alias("_wrapped"),
+    )
     severe_names = [name for name, (severe, _) in HARM_CATEGORIES.items() if severe]
     categories = flags.select(pl.sum_horizontal(list(HARM_CATEGORIES))).to_series().to_numpy()
     severe = flags.select(pl.any_horizontal(severe_names)).to_series().to_numpy()

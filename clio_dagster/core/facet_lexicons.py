@@ -166,20 +166,6 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
         "诈骗", "伪造")),
 }  # fmt: skip
 
-# What the request facet says about a detected harm category: fixed words, never the user's, so
-# concerning requests group by harm and task (as an LLM's summary would) without any privacy cost.
-HARM_LABELS: dict[str, str] = {
-    "mass_casualty": "mass casualty weapons",
-    "child_safety": "child sexual abuse",
-    "weapons": "weapons",
-    "violence": "violence",
-    "harassment": "harassment",
-    "self_harm": "self harm",
-    "malware": "malware",
-    "drugs": "illegal drugs",
-    "fraud": "fraud",
-}
-
 # A request wrapped in a translation or a quotation: harmful content inside it is a known way
 # around filters, so the wrapper escalates a harm category instead of excusing it.
 WRAPPER_CUES: tuple[str, ...] = TASK_CUES[0][1] + ("«", "»", "“", "„", "「", "『", ": '", ': "')

@@ -9,9 +9,6 @@ Per conversation, from the user's own messages only (assistant and system text i
   from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
   distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
   stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
-  It is led by the fixed labels (``facet_lexicons.HARM_LABELS``) of the harm categories the
-  concern score detects: the one place the local backend says what an LLM summary would say
-  about a harmful payload whose own words are too rare to show.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
@@ -30,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.concern import concern_scores, harm_labels, stems_pattern
+from clio_dagster.core.concern import concern_scores, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
@@ -226,18 +223,6 @@ def k_anonymous_request(
     return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
 
 
-def with_harm_labels(request: pl.Series, user_text: pl.Series) -> pl.Series:
-    """``request`` led by the fixed labels of the harm categories in ``user_text``: the shown words
-    of a harmful payload are rarely k-anonymous, and without this a translated threat reads like
-    any other translation request."""
-    labels = harm_labels(user_text)
-    return (
-        pl.DataFrame({"labels": labels, "request": request})
-        .select(pl.concat_str(["labels", "request"], separator=" ").str.strip_chars().alias("request"))
-        .to_series()
-    )
-
-
 def task_labels(first_message: pl.Series) -> pl.Series:
     """The task label of each first user message (priority order of ``TASK_CUES``)."""
     text = pl.col("t")
@@ -313,9 +298,8 @@ class LocalFacetExtractor:
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
-        request = with_harm_labels(
-            render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
-            prepared["user_text"],
+        request = render_requests(
+            _request_source(prepared), prepared["user_id"], prepared["language"], vocabulary
         )
         facets = pl.DataFrame(
             {
