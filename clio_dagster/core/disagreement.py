@@ -4,15 +4,21 @@ Input rows (one per conversation): ``conversation_id``, ``user_id``, ``moderatio
 null = no verdict), ``moderation_score`` (float in [0, 1], nullable), ``concerning`` (1–5),
 ``cluster_id`` (int) and ``node_path`` (hierarchy node ids top → leaf, null where suppressed).
 
-Suspicion scores use Wilson bounds so that small clusters cannot lead a ranking on luck:
+Each conversation with both verdicts is one cell of a 2x2 table: the classifier flagged it or
+not, the concern facet rates it concerning (>= ``CONCERNING_AT``) or not. A node's false-positive
+rate is its share of flagged-but-not-concerning conversations, its false-negative rate its share
+of concerning-but-unflagged ones. Counting disagreeing conversations, not comparing means, keeps
+a planted group visible inside a cluster it shares with agreeing traffic (a flagged, concerning
+weapons topic does not cancel a flagged, harmless game-stats topic next to it).
 
-* false positive (often flagged, low concern):  ``wilson_low(flag_rate) - wilson_high(concern)``
-* false negative (high concern, rarely flagged): ``wilson_low(concern) - wilson_high(flag_rate)``
+Suspicion scores use Wilson bounds so that small nodes cannot lead a ranking on luck:
 
-where ``concern = (concerning_mean - 1) / 4`` in [0, 1]. A [0, 1]-valued mean has variance at most
-``p (1 - p)``, so the Wilson interval of a proportion is a conservative interval for it too. A
-score > 0 means even the pessimistic reading has the classifier far from the facet; only those
-nodes are listed, minus parents with >= 90% of their conversations in one child (the child is listed).
+* false positive: ``wilson_low(fp_rate) - day_fp_rate``
+* false negative: ``wilson_low(fn_rate) - day_fn_rate``
+
+i.e. how far, even on a pessimistic reading, the node disagrees more than the day as a whole.
+Only nodes with a score > 0 are listed, minus parents with >= 90% of their conversations in one
+child (the child is listed).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import polars as pl
 
 Z_95 = 1.959963984540054
 REDUNDANT_PARENT_SHARE = 0.9
+CONCERNING_AT = 3  # the facet's 1–5 scale: 1–2 not concerning, 3–5 concerning to some degree
 
 _STAT_COLUMNS = [
     "conversation_count",
@@ -33,6 +40,8 @@ _STAT_COLUMNS = [
     "flagged_count",
     "flag_rate",
     "concerning_mean",
+    "false_positive_rate",
+    "false_negative_rate",
 ]
 
 
@@ -78,12 +87,16 @@ def correlations(x: np.ndarray, y: np.ndarray) -> dict[str, float | int | None]:
 
 
 def _with_signal(rows: pl.DataFrame) -> pl.DataFrame:
-    """Adds the classifier signal per conversation: its score, else its flag as 0/1."""
+    """Adds the classifier signal per conversation (its score, else its flag as 0/1), the flag as
+    0/1, and whether the two sources disagree either way (null without both verdicts)."""
+    flagged = pl.col("moderation_flagged")
+    concerning = pl.col("concerning") >= CONCERNING_AT
+    judged = flagged.is_not_null() & concerning.is_not_null()  # Kleene logic: null & False is False
     return rows.with_columns(
-        pl.coalesce(pl.col("moderation_score"), pl.col("moderation_flagged").cast(pl.Float64)).alias(
-            "_signal"
-        ),
-        pl.col("moderation_flagged").cast(pl.Int64).alias("_flag"),
+        pl.coalesce(pl.col("moderation_score"), flagged.cast(pl.Float64)).alias("_signal"),
+        flagged.cast(pl.Int64).alias("_flag"),
+        pl.when(judged).then((flagged & ~concerning).cast(pl.Int64)).alias("_fp"),
+        pl.when(judged).then((~flagged & concerning).cast(pl.Int64)).alias("_fn"),
     )
 
 
@@ -95,28 +108,34 @@ def _aggregate(rows: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.col("_flag").sum().alias("flagged_count"),
         pl.col("_flag").mean().alias("flag_rate"),
         pl.col("concerning").cast(pl.Float64).mean().alias("concerning_mean"),
-        pl.col("concerning").count().alias("_concern_count"),
+        pl.col("_fp").count().alias("_judged_count"),
+        pl.col("_fp").sum().alias("_fp_count"),
+        pl.col("_fn").sum().alias("_fn_count"),
+        pl.col("_fp").mean().alias("false_positive_rate"),
+        pl.col("_fn").mean().alias("false_negative_rate"),
     )
 
 
-def _with_scores(stats: pl.DataFrame) -> pl.DataFrame:
-    """Adds ``fp_score`` and ``fn_score`` (see the module docstring)."""
-    flag_low, flag_high = wilson_bounds(
-        stats["flagged_count"].fill_null(0).to_numpy(), stats["moderated_count"].to_numpy()
-    )
-    concern = ((stats["concerning_mean"].fill_null(1.0).to_numpy() - 1.0) / 4.0).clip(0, 1)
-    n = stats["_concern_count"].to_numpy().astype(np.float64)  # facet failures carry no concern
-    concern_low, concern_high = wilson_bounds(concern * n, n)
-    moderated = stats["moderated_count"].to_numpy() > 0
+def _day_rates(rows: pl.DataFrame) -> tuple[float, float]:
+    """The whole day's false-positive and false-negative rates (0 without judged conversations)."""
+    signal = _with_signal(rows)
+    return float(signal["_fp"].mean() or 0.0), float(signal["_fn"].mean() or 0.0)
+
+
+def _with_scores(stats: pl.DataFrame, day_rates: tuple[float, float]) -> pl.DataFrame:
+    """Adds ``fp_score`` and ``fn_score`` (see the module docstring); null where nothing is judged."""
+    judged = stats["_judged_count"].to_numpy()
+    fp_low, _ = wilson_bounds(stats["_fp_count"].fill_null(0).to_numpy(), judged)
+    fn_low, _ = wilson_bounds(stats["_fn_count"].fill_null(0).to_numpy(), judged)
     return stats.with_columns(
-        pl.Series("fp_score", np.where(moderated, flag_low - concern_high, np.nan)).fill_nan(None),
-        pl.Series("fn_score", np.where(moderated, concern_low - flag_high, np.nan)).fill_nan(None),
+        pl.Series("fp_score", np.where(judged > 0, fp_low - day_rates[0], np.nan)).fill_nan(None),
+        pl.Series("fn_score", np.where(judged > 0, fn_low - day_rates[1], np.nan)).fill_nan(None),
     )
 
 
 def cluster_stats(rows: pl.DataFrame) -> pl.DataFrame:
     """Per base cluster: counts, unique users, flag rate, concerning mean and suspicion scores."""
-    return _with_scores(_aggregate(_with_signal(rows), "cluster_id")).sort("cluster_id")
+    return _with_scores(_aggregate(_with_signal(rows), "cluster_id"), _day_rates(rows)).sort("cluster_id")
 
 
 def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
@@ -130,7 +149,8 @@ def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
     depths = exploded.group_by("node_id").agg(pl.col("depth").min())
     largest_child = _largest_child_share(paths["node_path"])
     stats = stats.join(depths, on="node_id").join(largest_child, on="node_id", how="left")
-    return _with_scores(stats.with_columns(pl.col("largest_child_share").fill_null(0.0))).sort("node_id")
+    stats = stats.with_columns(pl.col("largest_child_share").fill_null(0.0))
+    return _with_scores(stats, _day_rates(rows)).sort("node_id")
 
 
 def _largest_child_share(paths: pl.Series) -> pl.DataFrame:
@@ -188,8 +208,8 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
         "per_conversation": per_conversation,
         "conversation_count": rows.height,
         "moderated_count": int(signal["_flag"].count()),
-        "scoring": "fp = wilson_low(flag_rate) - wilson_high(concern); "
-        "fn = wilson_low(concern) - wilson_high(flag_rate); concern = (concerning_mean - 1) / 4",
+        "scoring": "fp = wilson_low(share flagged and concerning < 3) - that share over the day; "
+        "fn = wilson_low(share unflagged and concerning >= 3) - that share over the day",
         "false_positive_nodes": _ranked(nodes, "fp_score", top),
         "false_negative_nodes": _ranked(nodes, "fn_score", top),
         "nodes": [_clean(item) for item in nodes.to_dicts()],
