@@ -41,13 +41,26 @@ def prepare(conversations: pl.DataFrame, settings: Settings) -> Prepared:
     return Prepared(facets, vectors, {"facets": facet_seconds, "embed": time.perf_counter() - started})
 
 
-def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float]:
-    """Base cluster labels by the pipeline's k rule and k-means, and the seconds it took."""
-    started = time.perf_counter()
+@dataclass
+class Clock:
+    """Wall and CPU seconds since creation; CPU (``time.process_time``) sums every thread of the
+    process, so it is robust to other jobs on a shared machine where wall time is not."""
+
+    wall: float = field(default_factory=time.perf_counter)
+    cpu: float = field(default_factory=time.process_time)
+
+    def elapsed(self) -> tuple[float, float]:
+        """(wall seconds, CPU seconds) since the clock was created."""
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float, float]:
+    """Base cluster labels by the pipeline's k rule and k-means, and the wall and CPU seconds it took."""
+    clock = Clock()
     n = len(prepared.embeddings)
     k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
     result = spherical_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads)
-    return result.labels, time.perf_counter() - started
+    return (result.labels, *clock.elapsed())
 
 
 def score(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame) -> dict:
