@@ -32,7 +32,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
-from clio_dagster.core.cluster import spherical_kmeans  # noqa: E402
+from clio_dagster.core.cluster import choose_k, merged_kmeans, spherical_kmeans  # noqa: E402
 
 DATE = "2026-11-01"
 
@@ -100,6 +100,13 @@ def main(kind: str, n: int) -> None:
     prepared = qs.prepare(conversations, settings)
     progress("ours")
     ours, ours_wall, ours_cpu = qs.our_clusters(prepared, settings)
+    progress("ours, merged")
+    clock = qs.Clock()
+    k = choose_k(
+        len(prepared.embeddings), target_size=settings.cluster_size_target, max_k=settings.max_base_clusters
+    )
+    merged = merged_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads).labels
+    merged_wall, merged_cpu = clock.elapsed()
     # UMAP and HDBSCAN compile with numba on first use: warm up untimed, as a long-lived service would
     progress("BERTopic warm-up")
     warm = min(2000, len(prepared.embeddings))
@@ -120,12 +127,14 @@ def main(kind: str, n: int) -> None:
     rows = []
     for method, labels, wall, cpu in (
         ("ours: FAISS spherical k-means", ours, ours_wall, ours_cpu),
+        ("ours: k-means into 3k cells, average-linkage merge to k", merged, merged_wall, merged_cpu),
         ("ours, k = BERTopic's cluster count", same_k, same_k_wall, same_k_cpu),
         ("BERTopic (outliers = one cluster)", raw, bt_wall, bt_cpu),
         ("BERTopic + reduce_outliers", reduced, bt_wall, bt_cpu),
     ):
         scores = qs.score(prepared.facets, labels, truth)["overall"]
-        rows.append((method, len(np.unique(labels)), wall, cpu, scores))
+        hidden = qs.suppressed_share(prepared.facets, labels, settings)
+        rows.append((method, len(np.unique(labels)), wall, cpu, scores, hidden))
     progress("done")
     print(
         f"{kind}: {conversations.height} conversations, {truth['topic'].n_unique()} topics, "
@@ -133,11 +142,11 @@ def main(kind: str, n: int) -> None:
         f"(wall, shared by both); BERTopic outliers {int((raw == -1).sum())}; "
         f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print("| method | clusters | wall s | CPU s | NMI | ARI | reconstruction |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for method, clusters, wall, cpu, s in rows:
+    print("| method | clusters | wall s | CPU s | NMI | ARI | reconstruction | suppressed |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for method, clusters, wall, cpu, s, hidden in rows:
         scores = f"{s['nmi']:.3f} | {s['ari']:.3f} | {s['reconstruction']:.1%}"
-        print(f"| {method} | {clusters} | {wall:.1f} | {cpu:.1f} | {scores} |")
+        print(f"| {method} | {clusters} | {wall:.1f} | {cpu:.1f} | {scores} | {hidden:.1%} |")
     print(
         f"time ratio BERTopic / ours: wall {bt_wall / max(ours_wall, 1e-9):.1f}x, "
         f"CPU {bt_cpu / max(ours_cpu, 1e-9):.1f}x"

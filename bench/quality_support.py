@@ -67,3 +67,17 @@ def score(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame) -> dict
     """NMI, ARI and reconstruction accuracy (overall and per language) of ``labels`` against ``truth``."""
     clusters = facets.select("conversation_id").with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
     return evaluate(clusters, truth, facets).to_dict()
+
+
+def suppressed_share(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> float:
+    """Share of conversations in clusters below the publication thresholds (users or conversations)."""
+    sizes = (
+        facets.select("user_id")
+        .with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
+        .group_by("cluster_id")
+        .agg(pl.len().alias("conversations"), pl.col("user_id").n_unique().alias("users"))
+    )
+    hidden = sizes.filter(
+        (pl.col("users") < settings.min_unique_users) | (pl.col("conversations") < settings.min_conversations)
+    )
+    return float(hidden["conversations"].sum()) / max(facets.height, 1)
