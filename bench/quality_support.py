@@ -69,15 +69,28 @@ def score(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame) -> dict
     return evaluate(clusters, truth, facets).to_dict()
 
 
-def suppressed_share(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> float:
-    """Share of conversations in clusters below the publication thresholds (users or conversations)."""
-    sizes = (
+def _publishable(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> pl.DataFrame:
+    """Per cluster: conversations, distinct users, and whether both pass the publication thresholds."""
+    return (
         facets.select("user_id")
         .with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
         .group_by("cluster_id")
         .agg(pl.len().alias("conversations"), pl.col("user_id").n_unique().alias("users"))
+        .with_columns(
+            (
+                (pl.col("users") >= settings.min_unique_users)
+                & (pl.col("conversations") >= settings.min_conversations)
+            ).alias("public")
+        )
     )
-    hidden = sizes.filter(
-        (pl.col("users") < settings.min_unique_users) | (pl.col("conversations") < settings.min_conversations)
-    )
-    return float(hidden["conversations"].sum()) / max(facets.height, 1)
+
+
+def suppressed_share(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> float:
+    """Share of conversations in clusters below the publication thresholds (users or conversations)."""
+    sizes = _publishable(facets, labels, settings)
+    return float(sizes.filter(~pl.col("public"))["conversations"].sum()) / max(facets.height, 1)
+
+
+def public_clusters(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> int:
+    """Number of clusters that pass the publication thresholds."""
+    return int(_publishable(facets, labels, settings)["public"].sum())
