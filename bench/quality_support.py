@@ -41,16 +41,56 @@ def prepare(conversations: pl.DataFrame, settings: Settings) -> Prepared:
     return Prepared(facets, vectors, {"facets": facet_seconds, "embed": time.perf_counter() - started})
 
 
-def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float]:
-    """Base cluster labels by the pipeline's k rule and k-means, and the seconds it took."""
-    started = time.perf_counter()
+@dataclass
+class Clock:
+    """Wall and CPU seconds since creation; CPU (``time.process_time``) sums every thread of the
+    process, so it is robust to other jobs on a shared machine where wall time is not."""
+
+    wall: float = field(default_factory=time.perf_counter)
+    cpu: float = field(default_factory=time.process_time)
+
+    def elapsed(self) -> tuple[float, float]:
+        """(wall seconds, CPU seconds) since the clock was created."""
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float, float]:
+    """Base cluster labels by the pipeline's k rule and k-means, and the wall and CPU seconds it took."""
+    clock = Clock()
     n = len(prepared.embeddings)
     k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
     result = spherical_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads)
-    return result.labels, time.perf_counter() - started
+    return (result.labels, *clock.elapsed())
 
 
 def score(facets: pl.DataFrame, labels: np.ndarray, truth: pl.DataFrame) -> dict:
     """NMI, ARI and reconstruction accuracy (overall and per language) of ``labels`` against ``truth``."""
     clusters = facets.select("conversation_id").with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
     return evaluate(clusters, truth, facets).to_dict()
+
+
+def _publishable(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> pl.DataFrame:
+    """Per cluster: conversations, distinct users, and whether both pass the publication thresholds."""
+    return (
+        facets.select("user_id")
+        .with_columns(pl.Series("cluster_id", labels.astype(np.int64)))
+        .group_by("cluster_id")
+        .agg(pl.len().alias("conversations"), pl.col("user_id").n_unique().alias("users"))
+        .with_columns(
+            (
+                (pl.col("users") >= settings.min_unique_users)
+                & (pl.col("conversations") >= settings.min_conversations)
+            ).alias("public")
+        )
+    )
+
+
+def suppressed_share(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> float:
+    """Share of conversations in clusters below the publication thresholds (users or conversations)."""
+    sizes = _publishable(facets, labels, settings)
+    return float(sizes.filter(~pl.col("public"))["conversations"].sum()) / max(facets.height, 1)
+
+
+def public_clusters(facets: pl.DataFrame, labels: np.ndarray, settings: Settings) -> int:
+    """Number of clusters that pass the publication thresholds."""
+    return int(_publishable(facets, labels, settings)["public"].sum())

@@ -112,7 +112,6 @@ def spherical_kmeans(
     space; the returned centroids are still in the input space. Same input and seed give the same labels.
     """
     import faiss
-    from scipy import sparse
 
     n, d = x.shape
     if n == 0:
@@ -151,21 +150,53 @@ def spherical_kmeans(
     index.add(np.ascontiguousarray(train_centroids, dtype=np.float32))
 
     labels = np.empty(n, dtype=np.int64)
-    sums = np.zeros((k, d), dtype=np.float64)
     for start in range(0, n, chunk):
         block = _unit(x[start : start + chunk])
         query = _unit(pca.apply(block)) if pca is not None else block
         _, nearest = index.search(query, 1)
-        block_labels = nearest[:, 0]
-        labels[start : start + len(block)] = block_labels
-        # Per-cluster sums of member vectors (a sparse one-hot product), for the final centroids.
+        labels[start : start + len(block)] = nearest[:, 0]
+    return _finish(labels, _cluster_sums(x, labels, k, chunk), min_size)
+
+
+def merged_kmeans(
+    x: np.ndarray, k: int, *, seed: int, ratio: int = 3, threads: int = 2, min_size: int = 1
+) -> KMeansResult:
+    """``k`` clusters of the rows of ``x`` by spherical k-means into ``ratio * k`` cells, then
+    average-linkage (cosine) merging of the cells' centroids down to ``k``.
+
+    k-means alone cuts the data into cells of similar spread, so a large topic is split and a
+    small distinct group is swallowed by a neighbour; merging the closest fine cells first keeps
+    a small group apart when nothing is near it and joins the cells of one dense topic, so sizes
+    follow the data (as density clustering does) while the count stays ``k``.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if ratio < 1:
+        raise ValueError(f"merged_kmeans: ratio must be >= 1 (got {ratio=})")
+    fine = spherical_kmeans(x, ratio * k, seed=seed, threads=threads)
+    group = np.arange(fine.k)
+    if fine.k > k:  # not so for ratio 1, or too few points for more cells than k
+        tree = linkage(fine.centroids.astype(np.float64), method="average", metric="cosine")
+        group = fcluster(tree, t=k, criterion="maxclust") - 1
+    labels = group[fine.labels].astype(np.int64)
+    return _finish(labels, _cluster_sums(x, labels, int(group.max()) + 1), min_size)
+
+
+def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:
+    """(k, d) float64 sums of the unit rows of ``x`` per label, one chunk at a time."""
+    from scipy import sparse
+
+    sums = np.zeros((k, x.shape[1]), dtype=np.float64)
+    for start in range(0, len(x), chunk):
+        block = _unit(x[start : start + chunk])
         rows = len(block)
+        # A sparse one-hot product: per-cluster sums without a (k, rows) dense matrix.
         onehot = sparse.csr_matrix(
-            (np.ones(rows, dtype=np.float32), (block_labels, np.arange(rows))), shape=(k, rows)
+            (np.ones(rows, dtype=np.float32), (labels[start : start + rows], np.arange(rows))),
+            shape=(k, rows),
         )
         sums += onehot @ block
-
-    return _finish(labels, sums, min_size)
+    return sums
 
 
 def _finish(labels: np.ndarray, sums: np.ndarray, min_size: int) -> KMeansResult:

@@ -1,0 +1,57 @@
+"""merged_kmeans: fine k-means cells joined by average linkage keep a big topic whole, small ones apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from clio_dagster.core.cluster import merged_kmeans, spherical_kmeans
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def uneven_topics(seed: int, dim: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """One broad topic of four nearby sub-themes (1,600 points) and four small distinct ones (40 each)."""
+    rng = np.random.default_rng(seed)
+    centers = _unit(rng.normal(size=(5, dim)))
+    subthemes = _unit(centers[0] + 0.45 * _unit(rng.normal(size=(4, dim))))
+    broad = subthemes[rng.integers(0, 4, 1600)]
+    small = np.repeat(centers[1:], 40, axis=0)
+    x = _unit(np.vstack([broad, small]) + 0.08 * rng.normal(size=(1760, dim)))
+    return x.astype(np.float32), np.r_[np.zeros(1600, dtype=int), np.repeat(np.arange(1, 5), 40)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_big_topic_stays_whole_and_small_ones_apart(seed):
+    x, truth = uneven_topics(seed)
+    merged = merged_kmeans(x, 5, seed=seed, ratio=3, threads=1)
+    plain = spherical_kmeans(x, 5, seed=seed, threads=1)
+    assert adjusted_rand_score(truth, merged.labels) > 0.99
+    # plain k-means spends its clusters on the broad topic's sub-themes and lumps small topics together
+    assert adjusted_rand_score(truth, plain.labels) < 0.9
+
+
+def test_result_invariants_and_determinism():
+    x, _ = uneven_topics(0)
+    a = merged_kmeans(x, 5, seed=3, threads=1)
+    b = merged_kmeans(x, 5, seed=3, threads=1)
+    assert np.array_equal(a.labels, b.labels)
+    assert a.k == 5 and a.labels.dtype == np.int32
+    assert np.array_equal(np.bincount(a.labels, minlength=5), a.sizes) and a.sizes.sum() == len(x)
+    assert list(a.sizes) == sorted(a.sizes, reverse=True)
+    np.testing.assert_allclose(np.linalg.norm(a.centroids, axis=1), 1.0, atol=1e-5)
+
+
+def test_ratio_one_is_plain_kmeans_and_min_size_merges_small_groups():
+    x, _ = uneven_topics(1)
+    assert np.array_equal(
+        merged_kmeans(x, 5, seed=0, ratio=1, threads=1).labels,
+        spherical_kmeans(x, 5, seed=0, threads=1).labels,
+    )
+    floored = merged_kmeans(x, 5, seed=0, threads=1, min_size=50)
+    assert floored.sizes.min() >= 50 and floored.merged_clusters == 4
+    with pytest.raises(ValueError):
+        merged_kmeans(x, 5, seed=0, ratio=0)
