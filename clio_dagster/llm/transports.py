@@ -97,8 +97,14 @@ class AnthropicTransport:
         import anthropic
 
         # base_url None lets the SDK honour ANTHROPIC_BASE_URL; api_key None lets it read ANTHROPIC_API_KEY.
+        # The SDK's aiohttp transport costs about half the client CPU per request of its default
+        # httpx one under concurrency (bench/results/llmspeed.md); aiohttp keeps every idle connection.
         self._client = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=anthropic.DefaultAioHttpClient(timeout=timeout),
         )
 
     async def complete(
