@@ -39,7 +39,7 @@ class RecordedRequest:
     api: Literal["anthropic", "openai"]
     path: str
     body: dict[str, Any]
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     schema: dict[str, Any] | None
     prompt_text: str
     fault: Fault | None = None
@@ -312,10 +312,12 @@ class ProtocolServer:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
                 path = self.path.split("?")[0]
+                # Header names are case-insensitive and clients differ (httpx keeps case, aiohttp lowers).
+                headers = {key.lower(): value for key, value in self.headers.items()}
                 if not (path.endswith("/messages") or path.endswith("/chat/completions")):
                     status, payload, extra = 404, {"error": {"message": f"no route {path}"}}, {}
                 else:
-                    status, payload, extra = server.handle(path, json.loads(raw), dict(self.headers))
+                    status, payload, extra = server.handle(path, json.loads(raw), headers)
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
