@@ -2,6 +2,7 @@
 
 The server runs in its own process (so it does not share the client's GIL) and answers every request
 after a fixed latency; the figure is client overhead: SDK, validation, limits, cache writes, language id.
+On a shared machine conversations/s follows the load; client CPU ms per conversation does not.
 
     python bench/bench_llm_throughput.py --n 2000 --latency 0.05 --concurrency 64
 """
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -86,7 +88,9 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("protocol server did not start")
 
 
-def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int) -> dict:
+def run(
+    provider: str, port: int, conversations: pl.DataFrame, concurrency: int, server: psutil.Process
+) -> dict:
     base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "litellm" else "")
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
@@ -99,9 +103,11 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
         with build_llm_backends(settings, settings.cache_dir, options_from_settings(settings)) as llm:
             llm.facets.extract(conversations.head(concurrency), FacetSpec())  # warm-up: imports, connections
             warm = llm.metadata()
+            server_cpu = sum(server.cpu_times()[:2])
             start, cpu = time.perf_counter(), time.process_time()
             result = llm.facets.extract(conversations.tail(conversations.height - concurrency), FacetSpec())
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            server_cpu = sum(server.cpu_times()[:2]) - server_cpu
             meta = llm.metadata()
     n = conversations.height - concurrency
     calls = meta["llm_calls"] - warm["llm_calls"]
@@ -115,6 +121,8 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
         "seconds": round(elapsed, 2),
         "conversations_per_s": round(n / elapsed, 1),
         "client_cpu_ms_per_conversation": round(cpu / n * 1000, 2),
+        "server_cpu_ms_per_conversation": round(server_cpu / n * 1000, 2),
+        "load_1m": round(os.getloadavg()[0], 2),
         "failures": result.failures.height,
         "calls_per_conversation": round(calls / n, 3),
         "input_tokens_per_conversation": round(input_tokens / n, 1),
@@ -182,9 +190,10 @@ def main() -> None:
     os.environ.setdefault("OPENAI_API_KEY", "bench")
     conversations = corpus(args.n + args.concurrency)
     server, port = start_server(args.latency)
+    process = psutil.Process(server.pid)
     try:
         for provider in args.providers:
-            print(json.dumps(run(provider, port, conversations, args.concurrency)), flush=True)
+            print(json.dumps(run(provider, port, conversations, args.concurrency, process)), flush=True)
         if args.baseline:
             print(json.dumps(bare_sdk(port, args.n, args.concurrency)), flush=True)
     finally:
