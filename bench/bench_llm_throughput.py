@@ -132,7 +132,7 @@ def run(
     }
 
 
-def bare_sdk(port: int, n: int, concurrency: int) -> dict:
+def bare_sdk(port: int, n: int, concurrency: int, aiohttp: bool) -> dict:
     """The same request load through the bare Anthropic SDK (no cache, validation or limits): the floor."""
     import asyncio
 
@@ -144,7 +144,10 @@ def bare_sdk(port: int, n: int, concurrency: int) -> dict:
     tool = {"name": "facets", "description": "Record the facets.", "input_schema": schema}
 
     async def go() -> tuple[float, float]:
-        client = anthropic.AsyncAnthropic(api_key="bench", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+        http = {"http_client": anthropic.DefaultAioHttpClient()} if aiohttp else {}
+        client = anthropic.AsyncAnthropic(
+            api_key="bench", base_url=f"http://127.0.0.1:{port}", max_retries=0, **http
+        )
         gate = asyncio.Semaphore(concurrency)
 
         async def one(i: int) -> None:
@@ -170,7 +173,7 @@ def bare_sdk(port: int, n: int, concurrency: int) -> dict:
 
     elapsed, cpu = asyncio.run(go())
     return {
-        "provider": "bare anthropic SDK",
+        "provider": "bare anthropic SDK" + (" (aiohttp)" if aiohttp else " (httpx)"),
         "conversations": n,
         "seconds": round(elapsed, 2),
         "conversations_per_s": round(n / elapsed, 1),
@@ -195,7 +198,8 @@ def main() -> None:
         for provider in args.providers:
             print(json.dumps(run(provider, port, conversations, args.concurrency, process)), flush=True)
         if args.baseline:
-            print(json.dumps(bare_sdk(port, args.n, args.concurrency)), flush=True)
+            for aiohttp in (False, True):
+                print(json.dumps(bare_sdk(port, args.n, args.concurrency, aiohttp)), flush=True)
     finally:
         server.terminate()
         server.wait()
