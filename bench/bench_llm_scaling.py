@@ -4,7 +4,8 @@ A shard is what a facet render step of the multiprocess executor is: its own spa
 its own backends (client, limits, connection pool), extracting facets for its slice of the day
 through ``render_shard``; all shards of a run share one response cache directory, as steps of one
 run do. Concurrency is the per-process ``llm_max_concurrency``, so shards x concurrency requests
-can be in flight. One protocol server process answers every request after ``--latency`` seconds.
+can be in flight. The protocol server (``--server-workers`` processes sharing the port) answers
+every request after ``--latency`` seconds.
 
 Figures per (provider, shards, concurrency): conversations/s from the first shard's start to the
 last shard's end, client CPU ms per conversation summed over the shard processes (the load-robust
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_llm_throughput import MODELS, corpus, start_server  # noqa: E402
+from bench_llm_throughput import MODELS, corpus, server_cpu_s, start_server  # noqa: E402
 
 
 def shard_worker(
@@ -99,12 +100,12 @@ def run(provider: str, port: int, server: psutil.Process, n: int, shards: int, c
             )  # every shard warmed up: the server's CPU from here on is the timed load
         except threading.BrokenBarrierError:
             raise RuntimeError(queue.get(timeout=60)["error"]) from None
-        server_cpu = sum(server.cpu_times()[:2])
+        server_cpu = server_cpu_s(server)
         reports = [queue.get(timeout=900) for _ in procs]
         errors = [r["error"] for r in reports if "error" in r]
         if errors:
             raise RuntimeError("; ".join(errors))
-        server_cpu = sum(server.cpu_times()[:2]) - server_cpu
+        server_cpu = server_cpu_s(server) - server_cpu
         for proc in procs:
             proc.join()
     done = sum(r["n"] for r in reports)
@@ -131,8 +132,9 @@ def main() -> None:
     parser.add_argument("--providers", nargs="+", default=["anthropic"])
     parser.add_argument("--shards", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--concurrency", nargs="+", type=int, default=[8, 16, 32, 64, 128])
+    parser.add_argument("--server-workers", type=int, default=1, help="protocol server processes")
     args = parser.parse_args()
-    server, port = start_server(args.latency)
+    server, port = start_server(args.latency, args.server_workers)
     try:
         process = psutil.Process(server.pid)
         for provider in args.providers:

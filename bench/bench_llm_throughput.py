@@ -65,7 +65,7 @@ def corpus(n: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=CONVERSATIONS_SCHEMA)
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen, int]:
+def start_server(latency: float, workers: int = 1) -> tuple[subprocess.Popen, int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -76,6 +76,8 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
         str(port),
         "--latency",
         str(latency),
+        "--workers",
+        str(workers),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     for _ in range(100):
@@ -86,6 +88,11 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("protocol server did not start")
+
+
+def server_cpu_s(server: psutil.Process) -> float:
+    """CPU seconds (user + system) of the server process and its worker processes."""
+    return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
 
 
 def run(
@@ -103,11 +110,11 @@ def run(
         with build_llm_backends(settings, settings.cache_dir, options_from_settings(settings)) as llm:
             llm.facets.extract(conversations.head(concurrency), FacetSpec())  # warm-up: imports, connections
             warm = llm.metadata()
-            server_cpu = sum(server.cpu_times()[:2])
+            server_cpu = server_cpu_s(server)
             start, cpu = time.perf_counter(), time.process_time()
             result = llm.facets.extract(conversations.tail(conversations.height - concurrency), FacetSpec())
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-            server_cpu = sum(server.cpu_times()[:2]) - server_cpu
+            server_cpu = server_cpu_s(server) - server_cpu
             meta = llm.metadata()
     n = conversations.height - concurrency
     calls = meta["llm_calls"] - warm["llm_calls"]
@@ -188,11 +195,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--providers", nargs="+", default=["anthropic", "litellm"])
     parser.add_argument("--baseline", action="store_true", help="also time the bare Anthropic SDK")
+    parser.add_argument("--server-workers", type=int, default=1, help="protocol server processes")
     args = parser.parse_args()
     os.environ.setdefault("ANTHROPIC_API_KEY", "bench")
     os.environ.setdefault("OPENAI_API_KEY", "bench")
     conversations = corpus(args.n + args.concurrency)
-    server, port = start_server(args.latency)
+    server, port = start_server(args.latency, args.server_workers)
     process = psutil.Process(server.pid)
     try:
         for provider in args.providers:

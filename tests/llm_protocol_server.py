@@ -3,7 +3,7 @@
 Tests and benchmarks drive the real ``anthropic`` and ``litellm`` clients against it. Answers come
 from a responder (by default one that fills the requested JSON schema from the delimited data in
 the prompt); faults (429, 500, delays, invalid JSON, refusals) are injected per request. Run it
-standalone with ``python tests/llm_protocol_server.py --port 8765 --latency 0.05``.
+standalone with ``python tests/llm_protocol_server.py --port 8765 --latency 0.05 [--workers N]``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import re
 import threading
 import time
@@ -228,6 +229,7 @@ class ProtocolServer:
     faults: collections.deque[Fault] = field(default_factory=collections.deque)
     fault_rule: Callable[[RecordedRequest], Fault | None] | None = None
     record: bool = True
+    reuse_port: bool = False  # several server processes may share the port (the benchmarks' --workers)
     requests: list[RecordedRequest] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     max_in_flight: int = 0
@@ -323,7 +325,7 @@ class ProtocolServer:
         loop = asyncio.new_event_loop()
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, self.host, self.port, backlog=1024)
+        site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_port=self.reuse_port or None)
         loop.run_until_complete(site.start())
         self._bound_port = runner.addresses[0][1]
         self._loop, self._runner = loop, runner
@@ -346,17 +348,36 @@ class ProtocolServer:
         self.stop()
 
 
+def _serve_forever(port: int, latency: float, reuse_port: bool, parent: int | None = None) -> None:
+    """Serve until interrupted or, for an extra worker, until its parent process is gone."""
+    server = ProtocolServer(latency=latency, port=port, record=False, reuse_port=reuse_port).start()
+    print(f"listening on {server.url}", flush=True)
+    try:
+        if parent is None:
+            threading.Event().wait()
+        while os.getppid() == parent:  # a terminated parent must not leave workers holding the port
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes sharing the port (SO_REUSEPORT)"
+    )
     args = parser.parse_args()
-    server = ProtocolServer(latency=args.latency, port=args.port, record=False).start()
-    print(f"listening on {server.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    if args.workers > 1:
+        import multiprocessing
+
+        for _ in range(args.workers - 1):
+            multiprocessing.Process(
+                target=_serve_forever, args=(args.port, args.latency, True, os.getpid()), daemon=True
+            ).start()
+    _serve_forever(args.port, args.latency, args.workers > 1)
 
 
 if __name__ == "__main__":
