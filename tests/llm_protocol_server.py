@@ -9,7 +9,6 @@ standalone with ``python tests/llm_protocol_server.py --port 8765 --latency 0.05
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import json
 import os
@@ -19,9 +18,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-
-from aiohttp import web
 
 FaultKind = Literal["rate_limit", "server_error", "delay", "invalid_json", "refusal"]
 
@@ -218,6 +216,15 @@ def _error(api: str, status: int, kind: str) -> dict:
     return {"error": {"message": f"scripted {kind}", "type": kind, "code": str(status)}}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the benchmarks open up to 4 shards x 128 connections at once
+
+
+class _SharedPortServer(_Server):
+    allow_reuse_port = True  # SO_REUSEPORT: the kernel spreads connections over the worker processes
+
+
 @dataclass
 class ProtocolServer:
     """The server, its script and what it observed. Use as a context manager or call start()/stop()."""
@@ -236,16 +243,13 @@ class ProtocolServer:
     request_count: int = 0
     _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _runner: web.AppRunner | None = None
-    _thread: threading.Thread | None = None
-    _bound_port: int = 0
+    _httpd: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         """Base URL for the Anthropic SDK (it appends /v1/messages)."""
-        assert self._runner is not None, "server not started"
-        return f"http://{self.host}:{self._bound_port}"
+        assert self._httpd is not None, "server not started"
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     @property
     def openai_base(self) -> str:
@@ -276,17 +280,15 @@ class ProtocolServer:
                 return self.faults.popleft()
         return self.fault_rule(req) if self.fault_rule else None
 
-    async def handle(
-        self, path: str, body: dict, headers: dict[str, str]
-    ) -> tuple[int, dict, dict[str, str]]:
+    def handle(self, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
         """Status, JSON body and extra headers for one request."""
         req = _parse(path, body, headers)
         fault = req.fault = self._next_fault(req)
         try:
             if self.latency:
-                await asyncio.sleep(self.latency)
+                time.sleep(self.latency)
             if fault and fault.kind == "delay":
-                await asyncio.sleep(fault.seconds)
+                time.sleep(fault.seconds)
             if fault and fault.kind == "rate_limit":
                 kind = "rate_limit_error" if req.api == "anthropic" else "rate_limit_exceeded"
                 return 429, _error(req.api, 429, kind), {"retry-after": f"{fault.retry_after:g}"}
@@ -301,45 +303,52 @@ class ProtocolServer:
             with self._lock:
                 self._in_flight -= 1
 
-    async def _serve(self, request: web.Request) -> web.Response:
-        path = request.path
-        if not (path.endswith("/messages") or path.endswith("/chat/completions")):
-            status, payload, extra = 404, {"error": {"message": f"no route {path}"}}, {}
-        else:
-            # Header names are case-insensitive and clients differ (httpx keeps case, aiohttp lowers).
-            headers = {key.lower(): value for key, value in request.headers.items()}
-            status, payload, extra = await self.handle(path, json.loads(await request.read()), headers)
-        return web.Response(
-            status=status, body=json.dumps(payload).encode(), content_type="application/json", headers=extra
-        )
-
     def start(self) -> ProtocolServer:
-        """Serve on an event loop in a daemon thread.
+        server = self
 
-        One loop, not a thread per connection: with hundreds of keep-alive connections (the scaling
-        benchmark opens 4 x 128) a thread per connection spent its time contending for the GIL and
-        added latency of its own. aiohttp answers headers and body in one write with Nagle off.
-        """
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/{path:.*}", self._serve)
-        loop = asyncio.new_event_loop()
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, self.host, self.port, backlog=1024, reuse_port=self.reuse_port or None)
-        loop.run_until_complete(site.start())
-        self._bound_port = runner.addresses[0][1]
-        self._loop, self._runner = loop, runner
-        self._thread = threading.Thread(target=loop.run_forever, name="protocol-server", daemon=True)
-        self._thread.start()
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body leave in one write (flushed after do_POST) with Nagle off: a header
+            # packet followed by a Nagle-delayed body stalls each keep-alive request for the peer's
+            # delayed-ACK timer (~40 ms on Linux), which capped throughput far below the latency's.
+            disable_nagle_algorithm = True
+            wbufsize = 1 << 16
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                raw = self.rfile.read(length)
+                path = self.path.split("?")[0]
+                # Header names are case-insensitive and clients differ (httpx keeps case, aiohttp lowers).
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                if not (path.endswith("/messages") or path.endswith("/chat/completions")):
+                    status, payload, extra = 404, {"error": {"message": f"no route {path}"}}, {}
+                else:
+                    status, payload, extra = server.handle(path, json.loads(raw), headers)
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    for key, value in extra.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout); nothing to answer
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server_class = _SharedPortServer if self.reuse_port else _Server
+        self._httpd = server_class((self.host, self.port), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
-        if self._loop and self._runner and self._thread:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
-            self._loop.close()
-        self._loop = self._runner = self._thread = None
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
 
     def __enter__(self) -> ProtocolServer:
         return self.start()
