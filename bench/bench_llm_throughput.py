@@ -2,6 +2,7 @@
 
 The server runs in its own process (so it does not share the client's GIL) and answers every request
 after a fixed latency; the figure is client overhead: SDK, validation, limits, cache writes, language id.
+On a shared machine conversations/s follows the load; client CPU ms per conversation does not.
 
     python bench/bench_llm_throughput.py --n 2000 --latency 0.05 --concurrency 64
 """
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,7 +65,7 @@ def corpus(n: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=CONVERSATIONS_SCHEMA)
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen, int]:
+def start_server(latency: float, workers: int = 1) -> tuple[subprocess.Popen, int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -74,6 +76,8 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
         str(port),
         "--latency",
         str(latency),
+        "--workers",
+        str(workers),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     for _ in range(100):
@@ -86,7 +90,14 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("protocol server did not start")
 
 
-def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int) -> dict:
+def server_cpu_s(server: psutil.Process) -> float:
+    """CPU seconds (user + system) of the server process and its worker processes."""
+    return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
+
+
+def run(
+    provider: str, port: int, conversations: pl.DataFrame, concurrency: int, server: psutil.Process
+) -> dict:
     base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "litellm" else "")
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
@@ -99,9 +110,11 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
         with build_llm_backends(settings, settings.cache_dir, options_from_settings(settings)) as llm:
             llm.facets.extract(conversations.head(concurrency), FacetSpec())  # warm-up: imports, connections
             warm = llm.metadata()
+            server_cpu = server_cpu_s(server)
             start, cpu = time.perf_counter(), time.process_time()
             result = llm.facets.extract(conversations.tail(conversations.height - concurrency), FacetSpec())
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            server_cpu = server_cpu_s(server) - server_cpu
             meta = llm.metadata()
     n = conversations.height - concurrency
     calls = meta["llm_calls"] - warm["llm_calls"]
@@ -115,6 +128,8 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
         "seconds": round(elapsed, 2),
         "conversations_per_s": round(n / elapsed, 1),
         "client_cpu_ms_per_conversation": round(cpu / n * 1000, 2),
+        "server_cpu_ms_per_conversation": round(server_cpu / n * 1000, 2),
+        "load_1m": round(os.getloadavg()[0], 2),
         "failures": result.failures.height,
         "calls_per_conversation": round(calls / n, 3),
         "input_tokens_per_conversation": round(input_tokens / n, 1),
@@ -124,7 +139,7 @@ def run(provider: str, port: int, conversations: pl.DataFrame, concurrency: int)
     }
 
 
-def bare_sdk(port: int, n: int, concurrency: int) -> dict:
+def bare_sdk(port: int, n: int, concurrency: int, aiohttp: bool) -> dict:
     """The same request load through the bare Anthropic SDK (no cache, validation or limits): the floor."""
     import asyncio
 
@@ -136,7 +151,10 @@ def bare_sdk(port: int, n: int, concurrency: int) -> dict:
     tool = {"name": "facets", "description": "Record the facets.", "input_schema": schema}
 
     async def go() -> tuple[float, float]:
-        client = anthropic.AsyncAnthropic(api_key="bench", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+        http = {"http_client": anthropic.DefaultAioHttpClient()} if aiohttp else {}
+        client = anthropic.AsyncAnthropic(
+            api_key="bench", base_url=f"http://127.0.0.1:{port}", max_retries=0, **http
+        )
         gate = asyncio.Semaphore(concurrency)
 
         async def one(i: int) -> None:
@@ -162,7 +180,7 @@ def bare_sdk(port: int, n: int, concurrency: int) -> dict:
 
     elapsed, cpu = asyncio.run(go())
     return {
-        "provider": "bare anthropic SDK",
+        "provider": "bare anthropic SDK" + (" (aiohttp)" if aiohttp else " (httpx)"),
         "conversations": n,
         "seconds": round(elapsed, 2),
         "conversations_per_s": round(n / elapsed, 1),
@@ -177,16 +195,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--providers", nargs="+", default=["anthropic", "litellm"])
     parser.add_argument("--baseline", action="store_true", help="also time the bare Anthropic SDK")
+    parser.add_argument("--server-workers", type=int, default=1, help="protocol server processes")
     args = parser.parse_args()
     os.environ.setdefault("ANTHROPIC_API_KEY", "bench")
     os.environ.setdefault("OPENAI_API_KEY", "bench")
     conversations = corpus(args.n + args.concurrency)
-    server, port = start_server(args.latency)
+    server, port = start_server(args.latency, args.server_workers)
+    process = psutil.Process(server.pid)
     try:
         for provider in args.providers:
-            print(json.dumps(run(provider, port, conversations, args.concurrency)), flush=True)
+            print(json.dumps(run(provider, port, conversations, args.concurrency, process)), flush=True)
         if args.baseline:
-            print(json.dumps(bare_sdk(port, args.n, args.concurrency)), flush=True)
+            for aiohttp in (False, True):
+                print(json.dumps(bare_sdk(port, args.n, args.concurrency, aiohttp)), flush=True)
     finally:
         server.terminate()
         server.wait()

@@ -3,7 +3,7 @@
 Tests and benchmarks drive the real ``anthropic`` and ``litellm`` clients against it. Answers come
 from a responder (by default one that fills the requested JSON schema from the delimited data in
 the prompt); faults (429, 500, delays, invalid JSON, refusals) are injected per request. Run it
-standalone with ``python tests/llm_protocol_server.py --port 8765 --latency 0.05``.
+standalone with ``python tests/llm_protocol_server.py --port 8765 --latency 0.05 [--workers N]``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import re
 import threading
 import time
@@ -39,7 +40,7 @@ class RecordedRequest:
     api: Literal["anthropic", "openai"]
     path: str
     body: dict[str, Any]
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     schema: dict[str, Any] | None
     prompt_text: str
     fault: Fault | None = None
@@ -217,7 +218,11 @@ def _error(api: str, status: int, kind: str) -> dict:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 256  # the benchmark opens 64+ connections at once
+    request_queue_size = 1024  # the benchmarks open up to 4 shards x 128 connections at once
+
+
+class _SharedPortServer(_Server):
+    allow_reuse_port = True  # SO_REUSEPORT: the kernel spreads connections over the worker processes
 
 
 @dataclass
@@ -231,6 +236,7 @@ class ProtocolServer:
     faults: collections.deque[Fault] = field(default_factory=collections.deque)
     fault_rule: Callable[[RecordedRequest], Fault | None] | None = None
     record: bool = True
+    reuse_port: bool = False  # several server processes may share the port (the benchmarks' --workers)
     requests: list[RecordedRequest] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     max_in_flight: int = 0
@@ -302,15 +308,22 @@ class ProtocolServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one write (flushed after do_POST) with Nagle off: a header
+            # packet followed by a Nagle-delayed body stalls each keep-alive request for the peer's
+            # delayed-ACK timer (~40 ms on Linux), which capped throughput far below the latency's.
+            disable_nagle_algorithm = True
+            wbufsize = 1 << 16
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
                 path = self.path.split("?")[0]
+                # Header names are case-insensitive and clients differ (httpx keeps case, aiohttp lowers).
+                headers = {key.lower(): value for key, value in self.headers.items()}
                 if not (path.endswith("/messages") or path.endswith("/chat/completions")):
                     status, payload, extra = 404, {"error": {"message": f"no route {path}"}}, {}
                 else:
-                    status, payload, extra = server.handle(path, json.loads(raw), dict(self.headers))
+                    status, payload, extra = server.handle(path, json.loads(raw), headers)
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
@@ -326,7 +339,8 @@ class ProtocolServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._httpd = _Server((self.host, self.port), Handler)
+        server_class = _SharedPortServer if self.reuse_port else _Server
+        self._httpd = server_class((self.host, self.port), Handler)
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
@@ -343,17 +357,36 @@ class ProtocolServer:
         self.stop()
 
 
+def _serve_forever(port: int, latency: float, reuse_port: bool, parent: int | None = None) -> None:
+    """Serve until interrupted or, for an extra worker, until its parent process is gone."""
+    server = ProtocolServer(latency=latency, port=port, record=False, reuse_port=reuse_port).start()
+    print(f"listening on {server.url}", flush=True)
+    try:
+        if parent is None:
+            threading.Event().wait()
+        while os.getppid() == parent:  # a terminated parent must not leave workers holding the port
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes sharing the port (SO_REUSEPORT)"
+    )
     args = parser.parse_args()
-    server = ProtocolServer(latency=args.latency, port=args.port, record=False).start()
-    print(f"listening on {server.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    if args.workers > 1:
+        import multiprocessing
+
+        for _ in range(args.workers - 1):
+            multiprocessing.Process(
+                target=_serve_forever, args=(args.port, args.latency, True, os.getpid()), daemon=True
+            ).start()
+    _serve_forever(args.port, args.latency, args.workers > 1)
 
 
 if __name__ == "__main__":

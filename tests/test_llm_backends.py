@@ -176,5 +176,5 @@ def test_anthropic_backend_honours_anthropic_base_url(server, tmp_path, monkeypa
         assert llm.auditor.audit(["Questions about gardening."]) == [5]
     headers = server.requests[0].headers
     assert server.request_count == 1 and "test-key" in (
-        headers.get("x-api-key") or headers.get("Authorization")
+        headers.get("x-api-key") or headers.get("authorization")
     )

@@ -97,8 +97,14 @@ class AnthropicTransport:
         import anthropic
 
         # base_url None lets the SDK honour ANTHROPIC_BASE_URL; api_key None lets it read ANTHROPIC_API_KEY.
+        # The SDK's aiohttp transport costs about half the client CPU per request of its default
+        # httpx one under concurrency (bench/results/llmspeed.md); aiohttp keeps every idle connection.
         self._client = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=anthropic.DefaultAioHttpClient(timeout=timeout),
         )
 
     async def complete(
@@ -122,7 +128,9 @@ class AnthropicTransport:
         # This SDK generation has no typed temperature argument; the Messages API still reads the field.
         extra = {"temperature": temperature} if temperature is not None else None
         try:
-            msg = await self._client.messages.create(
+            # The raw response, read as JSON: building the SDK's typed Message cost ~0.15 ms of client
+            # CPU per call, a tenth of the whole (bench/results/llmspeed.md); errors still raise.
+            response = await self._client.messages.with_raw_response.create(
                 model=model,
                 system=system,
                 messages=messages,
@@ -131,6 +139,7 @@ class AnthropicTransport:
                 tools=[tool],
                 tool_choice={"type": "tool", "name": schema_name},
             )
+            msg = response.http_response.json()
         except anthropic.APIStatusError as exc:
             if exc.status_code == 429 or exc.status_code >= 500 or exc.status_code == 408:
                 raise TransientLLMError(
@@ -139,14 +148,16 @@ class AnthropicTransport:
             raise LLMCallError(f"HTTP {exc.status_code}: {exc.message}") from exc
         except anthropic.APIConnectionError as exc:  # includes APITimeoutError
             raise TransientLLMError(f"{type(exc).__name__}: {exc}") from exc
-        texts = [block.text for block in msg.content if block.type == "text"]
-        if msg.stop_reason == "refusal":
+        content = msg.get("content") or []
+        texts = [str(block.get("text", "")) for block in content if block.get("type") == "text"]
+        if msg.get("stop_reason") == "refusal":
             raise LLMRefusal("refusal: " + " ".join(texts)[:300])
-        tokens = (msg.usage.input_tokens, msg.usage.output_tokens)
-        for block in msg.content:
-            if block.type == "tool_use":
-                data = block.input if isinstance(block.input, dict) else None
-                return Reply(data, json.dumps(block.input), *tokens)
+        usage = msg.get("usage") or {}
+        tokens = (int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0))
+        for block in content:
+            if block.get("type") == "tool_use":
+                data = block.get("input")
+                return Reply(data if isinstance(data, dict) else None, json.dumps(data), *tokens)
         raw = "".join(texts)
         return Reply(_parse_json(raw), raw, *tokens)
 
