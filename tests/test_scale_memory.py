@@ -96,3 +96,26 @@ def test_word_counts_equal_the_word_list_lengths():
         ["Hello, world!", "", None, "İstanbul ŞEHİR_test 42", "snake_case a-b c", "日本語 テキスト"]
     )
     assert word_counts(texts).to_list() == word_lists(texts, 1000).list.len().to_list()
+
+
+def _rss_file_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssFile:"))
+
+
+def test_passes_over_a_mapped_day_release_its_pages(tmp_path):
+    from clio_dagster.core.cluster import spherical_kmeans
+    from clio_dagster.core.mapped import float32_blocks
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40_000, 64)).astype(np.float32)  # 10 MB
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    before = _rss_file_kib()
+    blocks = list(float32_blocks(mapped, 4096))
+    assert _rss_file_kib() - before < 4_000  # the 10 MB file is not left resident
+    np.testing.assert_array_equal(np.vstack([b for _, b in blocks]), x)
+    in_memory = spherical_kmeans(x, 20, seed=1, threads=1)
+    from_file = spherical_kmeans(mapped, 20, seed=1, threads=1)
+    np.testing.assert_array_equal(in_memory.labels, from_file.labels)
+    np.testing.assert_array_equal(in_memory.centroids, from_file.centroids)

@@ -33,6 +33,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from clio_dagster.core.mapped import release_pages
 from clio_dagster.core.minhash import (
     estimated_jaccard,
     lsh_candidate_pairs,
@@ -142,6 +143,7 @@ def _neighbour_pairs(embeddings: np.ndarray, rows: np.ndarray, params: Coordinat
     reduced = np.empty((n, out_dim), dtype=np.float32)
     for start in range(0, n, params.chunk_size):
         block = np.ascontiguousarray(embeddings[rows[start : start + params.chunk_size]], dtype=np.float32)
+        release_pages(embeddings)  # a mapped day would otherwise stay resident after this pass
         reduced[start : start + len(block)] = pca.apply(block) if pca is not None else block
     faiss.normalize_L2(reduced)
     if n < params.exact_search_below:
