@@ -105,7 +105,7 @@ def _rss_file_kib() -> int:
 
 def test_passes_over_a_mapped_day_release_its_pages(tmp_path):
     from clio_dagster.core.cluster import spherical_kmeans
-    from clio_dagster.core.mapped import float32_blocks
+    from clio_dagster.core.mapped import float32_blocks, gather_rows
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((40_000, 64)).astype(np.float32)  # 10 MB
@@ -115,6 +115,10 @@ def test_passes_over_a_mapped_day_release_its_pages(tmp_path):
     blocks = list(float32_blocks(mapped, 4096))
     assert _rss_file_kib() - before < 4_000  # the 10 MB file is not left resident
     np.testing.assert_array_equal(np.vstack([b for _, b in blocks]), x)
+    index = np.sort(rng.choice(len(x), 20_000, replace=False))
+    before = _rss_file_kib()
+    np.testing.assert_array_equal(gather_rows(mapped, index, rows=2048), x[index])
+    assert _rss_file_kib() - before < 4_000
     in_memory = spherical_kmeans(x, 20, seed=1, threads=1)
     from_file = spherical_kmeans(mapped, 20, seed=1, threads=1)
     np.testing.assert_array_equal(in_memory.labels, from_file.labels)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clio_dagster.core.mapped import float32_blocks, release_pages
+from clio_dagster.core.mapped import float32_blocks, gather_rows
 
 # k-means++ seeding looks at no fewer points than this, so every true cluster of a small k shows up.
 KMEANS_PP_MIN_POINTS = 2048
@@ -131,11 +131,7 @@ def spherical_kmeans(
     k = min(k, n)
     faiss.omp_set_num_threads(threads)
 
-    # the gather is already a copy: normalised in place, then the mapped pages it touched are dropped
-    sample = _unit_in_place(
-        np.asarray(x[_training_sample(n, k * max_points_per_centroid, seed)], dtype=np.float32)
-    )
-    release_pages(x)
+    sample = _unit_in_place(gather_rows(x, _training_sample(n, k * max_points_per_centroid, seed)))
     pca = None
     if pca_dim is not None and pca_dim < d:
         pca = faiss.PCAMatrix(d, pca_dim)

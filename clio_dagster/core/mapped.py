@@ -34,3 +34,12 @@ def float32_blocks(x: np.ndarray, rows: int) -> Iterator[tuple[int, np.ndarray]]
         block = np.array(x[start : start + rows], dtype=np.float32)
         release_pages(x)
         yield start, block
+
+
+def gather_rows(x: np.ndarray, index: np.ndarray, rows: int = 65_536) -> np.ndarray:
+    """float32 ``x[index]``, gathered ``rows`` at a time, releasing mapped pages after each block."""
+    out = np.empty((len(index), *x.shape[1:]), dtype=np.float32)
+    for start in range(0, len(index), rows):
+        out[start : start + rows] = x[index[start : start + rows]]
+        release_pages(x)
+    return out
