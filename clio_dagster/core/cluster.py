@@ -160,7 +160,7 @@ def spherical_kmeans(
     labels = np.empty(n, dtype=np.int64)
     sums = np.zeros((k, d), dtype=np.float64)
     for start, block in float32_blocks(x, chunk):
-        block = _unit_in_place(block)
+        block = _unit(block)
         query = _unit(pca.apply(block)) if pca is not None else block
         _, nearest = index.search(query, 1)
         block_labels = nearest[:, 0]

@@ -29,11 +29,11 @@ def release_pages(x: np.ndarray) -> None:
 
 
 def float32_blocks(x: np.ndarray, rows: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(start, float32 copy of ``x[start : start + rows]``) in order, releasing mapped pages as it goes."""
+    """(start, ``x[start : start + rows]`` as float32) in order: a view where ``x`` is float32
+    already (do not modify it), whose mapped pages are released once the caller asks for the next."""
     for start in range(0, len(x), rows):
-        block = np.array(x[start : start + rows], dtype=np.float32)
+        yield start, np.asarray(x[start : start + rows], dtype=np.float32)
         release_pages(x)
-        yield start, block
 
 
 def gather_rows(x: np.ndarray, index: np.ndarray, rows: int = 65_536) -> np.ndarray:
