@@ -6,6 +6,8 @@ Each size: ``generate_sample(days=1, conversations=N, seed=0)`` (cached under --
 then ``runner.run_partition`` on a fresh SQLite instance in a child process. The parent samples the
 RSS and CPU time of the child's whole process tree every 0.2 s; per-step wall comes from the run's event log
 (STEP_START/STEP_SUCCESS), per-step peak RSS from the samples taken inside each step's interval
+(and peak anonymous memory: RSS less file-backed pages, e.g. a memory-mapped array's, which the
+kernel can drop at any time)
 (in process, steps run one after another, so each interval is one step's; with
 ``--executor multiprocess`` steps may overlap and run in separate processes, all in the tree).
 The growth slope between consecutive sizes is log(t2/t1)/log(n2/n1) (1.0 = linear).
@@ -31,18 +33,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
 
-def _tree_usage(proc: psutil.Process) -> tuple[int, float]:
-    """RSS bytes and CPU seconds (user + system) of ``proc`` and all its descendants."""
-    rss, cpu = 0, 0.0
+def _tree_usage(proc: psutil.Process) -> tuple[int, float, int]:
+    """RSS bytes, CPU seconds (user + system) and anonymous bytes (RSS less file-backed and shared
+    pages) of ``proc`` and all its descendants."""
+    rss, cpu, anon = 0, 0.0, 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
             with p.oneshot():
-                rss += p.memory_info().rss
+                memory = p.memory_info()
+                rss += memory.rss
+                anon += memory.rss - memory.shared
                 times = p.cpu_times()
                 cpu += times.user + times.system
         except psutil.Error:
             pass
-    return rss, cpu
+    return rss, cpu, anon
 
 
 def _child(n: int, workdir: Path, executor: str) -> None:
@@ -93,16 +98,18 @@ def _step_intervals(instance, run_id: str) -> dict[str, dict[str, float]]:
     return steps
 
 
-def _step_stats(steps: dict[str, dict[str, float]], samples: list[tuple[float, int, float]]) -> dict:
-    """Wall, CPU and peak RSS of each step from the samples inside its interval, in start order."""
+def _step_stats(steps: dict[str, dict[str, float]], samples: list[tuple[float, int, float, int]]) -> dict:
+    """Wall, CPU, peak RSS and peak anonymous memory of each step from the samples inside its
+    interval, in start order."""
     stats = {}
     for key, span in sorted(steps.items(), key=lambda kv: kv[1].get("start", 0)):
         end = span.get("end", samples[-1][0] if samples else 0)
-        inside = [(rss, cpu) for t, rss, cpu in samples if span.get("start", 0) <= t <= end]
+        inside = [sample[1:] for sample in samples if span.get("start", 0) <= sample[0] <= end]
         stats[key + ("" if "end" in span else " (running)")] = {
             "wall_s": round(end - span.get("start", 0), 2),
             "cpu_s": round(inside[-1][1] - inside[0][1], 1) if inside else 0.0,
-            "peak_rss_mib": round(max((r for r, _ in inside), default=0) / 2**20),
+            "peak_rss_mib": round(max((s[0] for s in inside), default=0) / 2**20),
+            "peak_anon_mib": round(max((s[2] for s in inside), default=0) / 2**20),
         }
     return stats
 
@@ -114,13 +121,17 @@ def progress(n: int, workdir: Path, executor: str) -> None:
     instance = DagsterInstance.local_temp(str(workdir / f"home-{n}-{executor}" / "dagster"))
     run = instance.get_runs(limit=1)[0]
     with open(workdir / f"samples-{n}-{executor}.tsv") as trace:
-        samples = [(float(t), int(r), float(c)) for t, r, c in (line.split("\t") for line in trace)]
+        # traces written before the anonymous column have 3 fields: anon reads as 0 there
+        samples = [
+            (float(f[0]), int(f[1]), float(f[2]), int(f[3]) if len(f) > 3 else 0)
+            for f in (line.split("\t") for line in trace)
+        ]
     print(
         f"n={n}: run {run.run_id} {run.status.value}, {samples[-1][0] - samples[0][0]:.0f} s traced, "
-        f"CPU {samples[-1][2]:.0f} s, peak RSS {max(r for _, r, _ in samples) / 2**20:,.0f} MiB"
+        f"CPU {samples[-1][2]:.0f} s, peak RSS {max(s[1] for s in samples) / 2**20:,.0f} MiB"
     )
     for key, s in _step_stats(_step_intervals(instance, run.run_id), samples).items():
-        print(f"| {key} | {s['wall_s']} / {s['cpu_s']} / {s['peak_rss_mib']:,} |")
+        print(f"| {key} | {s['wall_s']} / {s['cpu_s']} / {s['peak_rss_mib']:,} / {s['peak_anon_mib']:,} |")
 
 
 def _sample_date(sample_dir: Path) -> str:
@@ -146,7 +157,7 @@ def measure(n: int, workdir: Path, executor: str) -> dict[str, object]:
     cmd = [sys.executable, __file__, str(n), "--child", "--workdir", str(workdir), "--executor", executor]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     watched = psutil.Process(proc.pid)
-    samples: list[tuple[float, int, float]] = []
+    samples: list[tuple[float, int, float, int]] = []
     started = time.time()
     # also on disk as it goes: a run stopped early can still be read against the event log
     with open(workdir / f"samples-{n}-{executor}.tsv", "w") as trace:
@@ -171,19 +182,20 @@ def measure(n: int, workdir: Path, executor: str) -> dict[str, object]:
         "process_wall_s": round(wall, 1),
         "job_wall_s": round(run["end"] - run["start"], 1),
         "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-        "peak_rss_mib": round(max((r for _, r, _ in samples), default=0) / 2**20),
+        "peak_rss_mib": round(max((s[1] for s in samples), default=0) / 2**20),
+        "peak_anon_mib": round(max((s[3] for s in samples), default=0) / 2**20),
         "steps": _step_stats(run["steps"], samples),
     }
 
 
 def _report(results: list[dict[str, object]]) -> None:
     print("machine: 2 cores, shared with other jobs while measured")
-    print("| N | executor | ok | job wall s | process wall s | CPU s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| N | executor | ok | job wall s | process wall s | CPU s | peak RSS MiB | peak anon MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['n']:,} | {r['executor']} | {r['success']} | {r['job_wall_s']} | {r['process_wall_s']} "
-            f"| {r['cpu_s']} | {r['peak_rss_mib']:,} |"
+            f"| {r['cpu_s']} | {r['peak_rss_mib']:,} | {r['peak_anon_mib']:,} |"
         )
     for a, b in itertools.pairwise(results):
         ratio = math.log(b["n"] / a["n"])
@@ -196,13 +208,19 @@ def _report(results: list[dict[str, object]]) -> None:
                 f"CPU slope {slopes['cpu_s']:.2f}, RSS slope {slopes['peak_rss_mib']:.2f}"
             )
     keys = list(dict.fromkeys(k for r in results for k in r["steps"]))
-    print("\n| step | " + " | ".join(f"{r['n']:,}: wall s / CPU s / peak MiB" for r in results) + " |")
+    print(
+        "\n| step | "
+        + " | ".join(f"{r['n']:,}: wall s / CPU s / peak RSS / peak anon MiB" for r in results)
+        + " |"
+    )
     print("|---|" + "---|" * len(results))
     for key in keys:
         cells = []
         for r in results:
             s = r["steps"].get(key)
-            cells.append(f"{s['wall_s']} / {s['cpu_s']} / {s['peak_rss_mib']:,}" if s else "")
+            cells.append(
+                f"{s['wall_s']} / {s['cpu_s']} / {s['peak_rss_mib']:,} / {s['peak_anon_mib']:,}" if s else ""
+            )
         print(f"| {key} | " + " | ".join(cells) + " |")
     for r in results:
         if not r["success"]:

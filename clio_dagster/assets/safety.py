@@ -13,8 +13,8 @@ from clio_dagster.resources.settings import ClioSettings
 @observed
 def disagreement(
     context: AssetExecutionContext,
-    conversations: pl.DataFrame,
-    facets: pl.DataFrame,
+    conversations: pl.LazyFrame,
+    facets: pl.LazyFrame,
     assignments: pl.DataFrame,
 ) -> dict:
     """Where the existing safety classifier and the concern facet disagree, per cluster and node."""
@@ -28,7 +28,8 @@ def disagreement(
             how="left",
             maintain_order="left",
         )
-        .join(assignments, on="conversation_id", how="left", maintain_order="left")
+        .join(assignments.lazy(), on="conversation_id", how="left", maintain_order="left")
+        .collect()
     )
     report = disagreement_report(rows)
     context.add_output_metadata(
@@ -46,20 +47,25 @@ def disagreement(
 @observed
 def coordinated(
     context: AssetExecutionContext,
-    conversations: pl.DataFrame,
-    facets: pl.DataFrame,
+    conversations: pl.LazyFrame,
+    facets: pl.LazyFrame,
     embeddings: np.ndarray,
     settings: ClioSettings,
 ) -> pl.DataFrame:
     """Groups of accounts sending near-duplicate or templated requests, with evidence per account."""
-    from clio_dagster.core.coordination import CoordinationParams, detect_coordination, template_texts
+    from clio_dagster.core.coordination import CoordinationParams, detect_coordination, template_text
 
     cfg = settings.get()
-    rows = facets.select("conversation_id", "user_id", "request").join(
-        conversations.select("conversation_id", "created_at", template_texts(conversations).alias("text")),
-        on="conversation_id",
-        how="left",
-        maintain_order="left",
+    # only the columns used: the users' words are read from the messages, the rest is never loaded
+    rows = (
+        facets.select("conversation_id", "user_id", "request")
+        .join(
+            conversations.select("conversation_id", "created_at", template_text()),
+            on="conversation_id",
+            how="left",
+            maintain_order="left",
+        )
+        .collect()
     )
     groups = detect_coordination(
         rows, embeddings, CoordinationParams(seed=cfg.seed, threads=cfg.embed_threads)

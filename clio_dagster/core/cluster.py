@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clio_dagster.core.mapped import float32_blocks, gather_rows
+
 # k-means++ seeding looks at no fewer points than this, so every true cluster of a small k shows up.
 KMEANS_PP_MIN_POINTS = 2048
 
@@ -47,11 +49,16 @@ def choose_k(n: int, *, target_size: int, max_k: int, min_k: int = 2) -> int:
     return min(k, n)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x, dtype=np.float32)
+def _unit_in_place(x: np.ndarray) -> np.ndarray:
+    """``x`` (a float32 array this code owns) with its non-zero rows scaled to unit length."""
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return x / norms
+    x /= norms
+    return x
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return _unit_in_place(np.array(x, dtype=np.float32))
 
 
 def _training_sample(n: int, size: int, seed: int) -> np.ndarray:
@@ -123,7 +130,7 @@ def spherical_kmeans(
     k = min(k, n)
     faiss.omp_set_num_threads(threads)
 
-    sample = _unit(x[_training_sample(n, k * max_points_per_centroid, seed)])
+    sample = _unit_in_place(gather_rows(x, _training_sample(n, k * max_points_per_centroid, seed)))
     pca = None
     if pca_dim is not None and pca_dim < d:
         pca = faiss.PCAMatrix(d, pca_dim)
@@ -150,8 +157,8 @@ def spherical_kmeans(
     index.add(np.ascontiguousarray(train_centroids, dtype=np.float32))
 
     labels = np.empty(n, dtype=np.int64)
-    for start in range(0, n, chunk):
-        block = _unit(x[start : start + chunk])
+    for start, block in float32_blocks(x, chunk):
+        block = _unit(block)
         query = _unit(pca.apply(block)) if pca is not None else block
         _, nearest = index.search(query, 1)
         labels[start : start + len(block)] = nearest[:, 0]
@@ -187,8 +194,8 @@ def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int, chunk: int = 65536)
     from scipy import sparse
 
     sums = np.zeros((k, x.shape[1]), dtype=np.float64)
-    for start in range(0, len(x), chunk):
-        block = _unit(x[start : start + chunk])
+    for start, block in float32_blocks(x, chunk):
+        block = _unit(block)
         rows = len(block)
         # A sparse one-hot product: per-cluster sums without a (k, rows) dense matrix.
         onehot = sparse.csr_matrix(

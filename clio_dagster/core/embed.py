@@ -10,11 +10,13 @@ import hashlib
 import importlib.util
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from clio_dagster.core.interfaces import Embedder
 
@@ -35,23 +37,79 @@ def normalise_rows(x: np.ndarray) -> np.ndarray:
     return x / norms
 
 
-def embed_unique(
-    texts: Sequence[str], embed_distinct: Callable[[list[str]], np.ndarray], dim: int
-) -> np.ndarray:
-    """Embed each distinct text once with ``embed_distinct`` and scatter rows back to input order.
+@dataclass(frozen=True)
+class DistinctRows:
+    """A day's embeddings held once per distinct text: row ``i`` is ``vectors[index[i]]``.
+
+    Half the requests of a generated day repeat another one, so this is about half the size of the
+    dense (n, dim) array, which is only ever built a block of rows at a time (:meth:`blocks`).
+    """
+
+    vectors: np.ndarray  # float32 (distinct texts, dim), unit rows
+    index: np.ndarray  # int64 (n,)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.index), self.vectors.shape[1])
+
+    def blocks(self, rows: int = 65_536) -> Iterator[np.ndarray]:
+        """The dense rows in order, ``rows`` at a time."""
+        for start in range(0, len(self.index), rows):
+            yield self.vectors[self.index[start : start + rows]]
+
+    def dense(self) -> np.ndarray:
+        return self.vectors[self.index]
+
+
+def _as_series(texts: Sequence[str] | pl.Series) -> pl.Series:
+    return texts if isinstance(texts, pl.Series) else pl.Series("text", list(texts), dtype=pl.Utf8)
+
+
+def distinct_rows(
+    texts: Sequence[str] | pl.Series, embed_distinct: Callable[[list[str]], np.ndarray], dim: int
+) -> DistinctRows:
+    """Embed each distinct text once with ``embed_distinct``; rows point back in input order.
 
     Distinct texts are sorted by (length, text) so batches hold texts of similar length (less
-    padding) and the batches are the same whatever the input order.
+    padding) and the batches are the same whatever the input order. Deduplication runs in polars:
+    no Python object per input row.
     """
-    if len(texts) == 0:
-        return np.zeros((0, dim), dtype=np.float32)
-    distinct = sorted(set(texts), key=lambda t: (len(t), t))
-    row_of = {t: i for i, t in enumerate(distinct)}
-    vectors = np.asarray(embed_distinct(distinct), dtype=np.float32)
+    series = _as_series(texts)
+    if len(series) == 0:
+        return DistinctRows(np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=np.int64))
+    # UTF-8 byte order is code point order, so this is Python's sorted(key=(len, text))
+    distinct = (
+        series.unique()
+        .to_frame("text")
+        .sort(pl.col("text").str.len_chars(), "text")
+        .with_row_index("distinct")
+    )
+    index = (
+        series.to_frame("text")
+        .join(distinct, on="text", how="left", maintain_order="left")["distinct"]
+        .to_numpy()
+        .astype(np.int64)
+    )
+    vectors = np.asarray(embed_distinct(distinct["text"].to_list()), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    vectors /= norms  # in place (the backends return fresh arrays): ~1 GB of distinct vectors at 1M
-    return vectors[np.fromiter((row_of[t] for t in texts), dtype=np.int64, count=len(texts))]
+    vectors /= norms  # in place (the backends return fresh arrays)
+    return DistinctRows(vectors, index)
+
+
+def embed_unique(
+    texts: Sequence[str] | pl.Series, embed_distinct: Callable[[list[str]], np.ndarray], dim: int
+) -> np.ndarray:
+    """Embed each distinct text once with ``embed_distinct``, as a dense array in input order."""
+    return distinct_rows(texts, embed_distinct, dim).dense()
+
+
+def embed_day(embedder: Embedder, texts: pl.Series) -> DistinctRows:
+    """A day's rows from ``embedder``, once per distinct text where the backend supports it."""
+    embed_rows = getattr(embedder, "embed_rows", None)
+    if embed_rows is not None:
+        return embed_rows(texts)
+    return DistinctRows(np.asarray(embedder.embed(texts.to_list()), dtype=np.float32), np.arange(len(texts)))
 
 
 def embedding_fingerprint(embedder_name: str, texts: Sequence[str]) -> str:
@@ -134,6 +192,10 @@ class UseMultilingualEmbedder:
         """float32 array (len(texts), 512), rows L2-normalised."""
         return embed_unique(texts, self._embed_distinct, self.dim)
 
+    def embed_rows(self, texts: Sequence[str] | pl.Series) -> DistinctRows:
+        """The same rows, held once per distinct text."""
+        return distinct_rows(texts, self._embed_distinct, self.dim)
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local path or the local Hugging Face cache (never downloads)."""
@@ -179,6 +241,10 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """float32 array (len(texts), dim), rows L2-normalised."""
         return embed_unique(texts, self._embed_distinct, self.dim)
+
+    def embed_rows(self, texts: Sequence[str] | pl.Series) -> DistinctRows:
+        """The same rows, held once per distinct text."""
+        return distinct_rows(texts, self._embed_distinct, self.dim)
 
 
 class LiteLLMEmbedder:
@@ -230,9 +296,13 @@ class LiteLLMEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """float32 array (len(texts), dim), rows L2-normalised."""
+        return self.embed_rows(texts).dense()
+
+    def embed_rows(self, texts: Sequence[str] | pl.Series) -> DistinctRows:
+        """The same rows, held once per distinct text."""
         if len(texts) == 0:
-            return np.zeros((0, self._dim or 0), dtype=np.float32)
-        return embed_unique(texts, self._embed_distinct, 0)
+            return DistinctRows(np.zeros((0, self._dim or 0), dtype=np.float32), np.zeros(0, dtype=np.int64))
+        return distinct_rows(texts, self._embed_distinct, 0)
 
 
 def make_embedder(

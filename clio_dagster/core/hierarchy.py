@@ -20,6 +20,7 @@ import numpy as np
 
 from clio_dagster.core.cluster import spherical_kmeans
 from clio_dagster.core.interfaces import ClusterGroups, ClusterNamer, Embedder, HierarchyNamer
+from clio_dagster.core.mapped import float32_blocks
 from clio_dagster.schema import ClusterName, HierarchyNode
 
 
@@ -238,12 +239,12 @@ def cluster_centroids(
     position = np.full(int(max(labels.max(initial=0), max(cluster_ids, default=0))) + 1, -1, dtype=np.int64)
     position[np.asarray(cluster_ids, dtype=np.int64)] = np.arange(len(cluster_ids))
     sums = np.zeros((len(cluster_ids), x.shape[1]), dtype=np.float64)
-    for start in range(0, len(x), chunk):
+    for start, block in float32_blocks(x, chunk):  # releases a mapped day's pages as it goes
         rows = position[labels[start : start + chunk]]
         member = np.flatnonzero(rows >= 0)
         onehot = sparse.csr_matrix(
             (np.ones(len(member), dtype=np.float32), (rows[member], member)),
             shape=(len(cluster_ids), len(rows)),
         )
-        sums += onehot @ np.asarray(x[start : start + chunk], dtype=np.float32)
+        sums += onehot @ block
     return _unit(sums)

@@ -18,6 +18,11 @@ def word_lists(texts: pl.Series, max_words: int) -> pl.Series:
     return texts.fill_null("").str.to_lowercase().str.extract_all(_WORD_PATTERN).list.head(max_words)
 
 
+def word_counts(texts: pl.Series) -> pl.Series:
+    """Number of word tokens in each text, as :func:`word_lists` would find them (without the lists)."""
+    return texts.fill_null("").str.to_lowercase().str.count_matches(_WORD_PATTERN)
+
+
 def _shingle_hashes(words: pl.Series, shingle_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(document index, uint64 hash) for every word ``shingle_size``-gram; a shorter text is one shingle."""
     frame = pl.DataFrame({"words": words}).with_row_index("doc").explode("words").drop_nulls("words")

@@ -10,6 +10,7 @@ import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
 from pydantic import BaseModel, TypeAdapter
 
+from clio_dagster.core.embed import DistinctRows
 from clio_dagster.core.files import write_restricted_bytes, write_restricted_stream
 from clio_dagster.resources.settings import ClioSettings
 
@@ -22,7 +23,9 @@ class RestrictedFileIOManager(ConfigurableIOManager):
 
     Outputs of ops inside graph-backed assets (the facet shards) go to
     ``restricted/<partition>/_steps/<step key>.<output>[.<mapping key>]``. Files are streamed to
-    disk and arrays are loaded memory-mapped, so no step holds an extra copy of the day.
+    disk and arrays are loaded memory-mapped, so no step holds an extra copy of the day. An input
+    annotated ``pl.LazyFrame`` is a scan of the Parquet file, so a step reads only the columns it
+    selects (the day's messages are most of a conversations file).
     """
 
     settings: ResourceDependency[ClioSettings]
@@ -49,6 +52,9 @@ class RestrictedFileIOManager(ConfigurableIOManager):
             path = write_restricted_stream(
                 base.with_name(base.name + ".npy"), lambda f: np.save(f, obj, allow_pickle=False)
             )
+        elif isinstance(obj, DistinctRows):
+            # the dense day is written a block of rows at a time, never built in memory
+            path = write_restricted_stream(base.with_name(base.name + ".npy"), lambda f: _save_rows(f, obj))
         else:
             model = _model_type(obj)
             if model is not None:
@@ -67,6 +73,8 @@ class RestrictedFileIOManager(ConfigurableIOManager):
         else:
             raise FileNotFoundError(f"{base}.* is missing: materialise the upstream asset for this partition")
         if suffix == ".parquet":
+            if context.dagster_type.typing_type is pl.LazyFrame:
+                return pl.scan_parquet(path)
             return pl.read_parquet(path)
         if suffix == ".npy":
             # read-only and paged in on demand: a 1M x 512 float32 day is 2 GB
@@ -77,6 +85,14 @@ class RestrictedFileIOManager(ConfigurableIOManager):
         if annotation is typing.Any or annotation is object or (upstream and not upstream.has_asset_key):
             return json.loads(path.read_bytes())
         return TypeAdapter(annotation).validate_json(path.read_bytes())
+
+
+def _save_rows(handle: typing.BinaryIO, rows: DistinctRows) -> None:
+    """``rows`` as a dense float32 .npy file, the same bytes ``np.save`` writes for ``rows.dense()``."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(handle, {**header, "shape": rows.shape})
+    for block in rows.blocks():
+        handle.write(np.ascontiguousarray(block, dtype=np.float32).data)
 
 
 def _model_type(obj: object) -> type | None:
