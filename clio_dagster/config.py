@@ -75,6 +75,8 @@ class Settings(BaseSettings):
 
     seed: int = 0
     cluster_size_target: int = Field(default=60, ge=2)
+    # > 1: k-means into ratio * k cells merged back to k by average linkage (bench/results/quality2.md)
+    cluster_merge_ratio: int = Field(default=1, ge=1)
     max_base_clusters: int = Field(default=1000, ge=2)
     top_nodes: int = Field(default=8, ge=1)
     hierarchy_levels: int = Field(default=3, ge=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -55,3 +56,41 @@ def test_ratio_one_is_plain_kmeans_and_min_size_merges_small_groups():
     assert floored.sizes.min() >= 50 and floored.merged_clusters == 4
     with pytest.raises(ValueError):
         merged_kmeans(x, 5, seed=0, ratio=0)
+
+
+def test_base_clusters_asset_uses_the_merge_ratio(clio_home, monkeypatch):
+    """CLIO_CLUSTER_MERGE_RATIO > 1 makes the pipeline's base clusters those of merged_kmeans."""
+    from dagster import asset, materialize
+
+    from clio_dagster.assets.clusters import base_clusters
+    from clio_dagster.assets.partitions import DAILY
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    x, _ = uneven_topics(0)
+    monkeypatch.setenv("CLIO_CLUSTER_MERGE_RATIO", "3")
+    monkeypatch.setenv("CLIO_CLUSTER_SIZE_TARGET", str(len(x) // 5))  # k = 5
+
+    @asset(partitions_def=DAILY)
+    def facets() -> pl.DataFrame:
+        ids = [f"c{i}" for i in range(len(x))]
+        return pl.DataFrame({"conversation_id": ids, "user_id": ids})
+
+    @asset(partitions_def=DAILY)
+    def embeddings() -> np.ndarray:
+        return x
+
+    settings = ClioSettings()
+    result = materialize(
+        [facets, embeddings, base_clusters],
+        partition_key="2026-01-01",
+        resources={"settings": settings, "io_manager": RestrictedFileIOManager(settings=settings)},
+    )
+    assert result.success
+    stored = result.output_for_node("base_clusters")["cluster_id"].to_numpy()
+    cfg = settings.get()
+    expected = merged_kmeans(x, 5, seed=cfg.seed, ratio=3, threads=cfg.embed_threads).labels
+    assert np.array_equal(stored, expected)
+    assert not np.array_equal(stored, spherical_kmeans(x, 5, seed=cfg.seed, threads=cfg.embed_threads).labels)
+    (materialization,) = result.asset_materializations_for_node("base_clusters")
+    assert materialization.metadata["merge_ratio"].value == 3

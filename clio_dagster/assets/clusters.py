@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.cluster import choose_k, spherical_kmeans
+from clio_dagster.core.cluster import choose_k, merged_kmeans, spherical_kmeans
 from clio_dagster.core.taxonomy_reuse import (
     TAXONOMY_TAG,
     assign_clusters,
@@ -53,9 +53,18 @@ def base_clusters(
         }
     else:
         k = choose_k(len(embeddings), target_size=cfg.cluster_size_target, max_k=cfg.max_base_clusters)
-        result = spherical_kmeans(embeddings, k, seed=cfg.seed, threads=cfg.embed_threads)
+        if cfg.cluster_merge_ratio > 1:
+            result = merged_kmeans(
+                embeddings, k, seed=cfg.seed, ratio=cfg.cluster_merge_ratio, threads=cfg.embed_threads
+            )
+        else:
+            result = spherical_kmeans(embeddings, k, seed=cfg.seed, threads=cfg.embed_threads)
         labels = result.labels
-        metadata |= {"k_requested": k, "clusters": int(result.centroids.shape[0])}
+        metadata |= {
+            "k_requested": k,
+            "clusters": int(result.centroids.shape[0]),
+            "merge_ratio": cfg.cluster_merge_ratio,
+        }
     write_plan(cfg.restricted_dir, date, plan)
     context.add_output_metadata(metadata)
     return facets.select("conversation_id", "user_id").with_columns(
