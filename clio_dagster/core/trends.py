@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.mapped import float32_blocks
+
 SNAPSHOT_SCHEMA = pl.Schema(
     {
         "date": pl.Utf8,
@@ -85,8 +87,12 @@ def node_centroids(
             cols.append(row)
     membership = csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), len(embeddings))
-    )
-    return ids, unit_rows(np.asarray(membership @ np.asarray(embeddings, dtype=np.float32)))
+    ).tocsc()
+    # block by block, so a memory-mapped day is never resident all at once
+    sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
+    for start, block in float32_blocks(embeddings, 65_536):
+        sums += membership[:, start : start + len(block)] @ block
+    return ids, unit_rows(sums.astype(np.float32))
 
 
 def snapshot(
@@ -266,8 +272,8 @@ def assign_to_taxonomy(
     labels = np.full(len(embeddings), -1, dtype=np.int32)
     if len(units) == 0:
         return labels
-    for start in range(0, len(embeddings), chunk_size):
-        sim = unit_rows(embeddings[start : start + chunk_size]) @ units.T
+    for start, block in float32_blocks(embeddings, chunk_size):
+        sim = unit_rows(block) @ units.T
         best = sim.argmax(axis=1)
         ok = sim[np.arange(len(best)), best] >= min_similarity
         labels[start : start + len(best)] = np.where(ok, best, -1)
