@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from clio_dagster.llm.cache import ResponseCache, cache_key
 from clio_dagster.llm.prompting import Prompt, estimate_tokens
@@ -229,26 +230,34 @@ class StructuredLLM:
         temperature: float | None,
     ) -> tuple[Reply, int]:
         """One answer with retries on transient errors; returns it with the number of requests spent."""
-        # A plain loop rather than a tenacity.AsyncRetrying per request: building one cost more client
-        # CPU than our whole cache (bench/results/llmspeed.md) and the policy is this short.
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._send(role, model, system, messages, name, schema, temperature), attempt
-            except TransientLLMError as exc:
-                if attempt > self.options.max_retries:
-                    raise LLMCallError(f"gave up after {attempt} attempts: {exc}", attempt) from exc
-                self.usage.record("retries")
-                await asyncio.sleep(self._backoff(attempt, exc.retry_after))
-            except LLMCallError as exc:
-                exc.attempts = attempt
-                raise
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TransientLLMError),
+            stop=stop_after_attempt(self.options.max_retries + 1),
+            wait=self._backoff,
+            before_sleep=lambda _: self.usage.record("retries"),
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    reply = await self._send(role, model, system, messages, name, schema, temperature)
+        except TransientLLMError as exc:
+            raise LLMCallError(f"gave up after {attempts} attempts: {exc}", attempts) from exc
+        except LLMCallError as exc:
+            exc.attempts = attempts
+            raise
+        return reply, attempts
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+    def _backoff(self, state: RetryCallState) -> float:
         """Exponential backoff with full jitter; a server's retry-after is honoured as a floor."""
-        base = min(self.options.backoff_max_s, self.options.backoff_initial_s * 2 ** (attempt - 1))
+        exc = state.outcome.exception() if state.outcome else None
+        base = min(
+            self.options.backoff_max_s, self.options.backoff_initial_s * 2 ** (state.attempt_number - 1)
+        )
         wait = base * (0.5 + self._rng.random() / 2)
+        retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             wait = max(min(retry_after, self.options.backoff_max_s), wait / 4)
         return wait
