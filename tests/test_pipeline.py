@@ -101,3 +101,20 @@ def test_threshold_violation_blocks_publication(corpus_env: Settings, sample_cor
     assert not outcome.success
     assert "thresholds_on_every_node" in outcome.reason
     assert not (corpus_env.public_partition(date) / "hierarchy.json").exists()
+
+
+def test_a_day_too_small_to_publish_anything_still_completes(clio_home, tmp_path, monkeypatch):
+    """Every node below the thresholds: the day publishes an empty map instead of failing a step."""
+    from clio_dagster.sample import generate_sample
+
+    corpus = generate_sample(tmp_path / "tiny", days=1, conversations=20, seed=5, malformed=0)
+    monkeypatch.setenv("CLIO_INPUT", str(corpus.conversations))
+    date = corpus.dates[0]
+
+    outcome = run_partition(date, DagsterInstance.ephemeral())
+
+    assert outcome.success, outcome.reason
+    public = Settings().public_partition(date)
+    assert PublicHierarchy.model_validate_json((public / "hierarchy.json").read_text()).nodes == []
+    tracked = Settings().restricted_partition(date) / "tracked_hierarchy.json"
+    assert json.loads(tracked.read_text()) == []

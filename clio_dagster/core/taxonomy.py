@@ -38,7 +38,10 @@ def track_hierarchy(
     paths = node_paths(base, nodes)["node_path"].to_list()
     ids, centroids = node_centroids(embeddings, paths)
     members = (
-        pl.DataFrame({"node_path": paths, "concerning": concerning.cast(pl.Float64)})
+        pl.DataFrame(
+            {"node_path": paths, "concerning": concerning.cast(pl.Float64)},
+            schema_overrides={"node_path": pl.List(pl.Utf8)},  # a day with every node suppressed is all null
+        )
         .explode("node_path")
         .drop_nulls("node_path")
         .group_by("node_path")
@@ -46,7 +49,7 @@ def track_hierarchy(
     )
     depth = {n.id: n.depth for n in nodes}
     frame = (
-        pl.DataFrame({"node_id": ids})
+        pl.DataFrame({"node_id": ids}, schema={"node_id": pl.Utf8})
         .join(members.rename({"node_path": "node_id"}), on="node_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("node_id").replace_strict(depth, return_dtype=pl.Int32).alias("depth"),

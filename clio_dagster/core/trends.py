@@ -203,9 +203,9 @@ def track_nodes(
     out = (
         nodes.select("node_id", "depth", "share", "concerning_mean")
         .with_columns(
-            pl.Series("stable_id", stable),
-            pl.Series("matched_similarity", similarity).fill_nan(None),
-            pl.Series("history_similarity", nearest.astype(np.float64)).fill_nan(None),
+            pl.Series("stable_id", stable, dtype=pl.Utf8),
+            pl.Series("matched_similarity", similarity, dtype=pl.Float64).fill_nan(None),
+            pl.Series("history_similarity", nearest, dtype=pl.Float64).fill_nan(None),
         )
         .join(previous_share.rename({"node_id": "stable_id"}), on="stable_id", how="left")
         .join(trailing.rename({"node_id": "stable_id"}), on="stable_id", how="left")
@@ -241,7 +241,9 @@ def settle_parents(trends: pl.DataFrame, parent_of: dict[str, str | None]) -> pl
     for node in sorted(children, key=lambda n: -depth.get(n, 0)):  # deepest parents first
         if node in emerging:
             emerging[node] = emerging[node] and all(emerging[c] for c in children[node])
-    return trends.with_columns(pl.Series("emerging", [emerging[n] for n in trends["node_id"]]))
+    return trends.with_columns(
+        pl.Series("emerging", [emerging[n] for n in trends["node_id"]], dtype=pl.Boolean)
+    )
 
 
 def trend_alerts(trends: pl.DataFrame, *, emerging_share: float = 0.01) -> list[dict[str, object]]:
