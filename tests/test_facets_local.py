@@ -79,7 +79,7 @@ def test_concerning_requests_are_led_by_a_fixed_harm_label():
     ] + [[f"please translate to Spanish the menu for my cafe, user {i}"] for i in range(4)]
     facets = run(texts, k=3)
     for verb, name, request in zip(verbs, names, facets["request"][:4], strict=True):
-        assert request.startswith("harmful translate request: harassment "), request
+        assert request.startswith("harassment: harassment in a translate request. "), request
         assert verb not in request.split() and name not in request.split(), request
     assert not any("harassment" in r for r in facets["request"][4:])
 

