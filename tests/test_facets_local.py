@@ -69,6 +69,21 @@ def test_private_words_never_reach_the_request_but_shared_words_do():
     assert {"bake", "sourdough", "bread"} <= set(first.split())
 
 
+def test_concerning_requests_are_led_by_a_fixed_harm_label():
+    # the payload's own words are private (one user each); only the fixed label and shared words show
+    verbs = ("blackmail", "threaten", "extort", "doxx")
+    names = ("ximena", "ophelia", "quentin", "bartholomew")
+    texts = [
+        [f"Translate to Spanish: I will {verb} {name.title()} until she pays"]
+        for verb, name in zip(verbs, names, strict=True)
+    ] + [[f"please translate to Spanish the menu for my cafe, user {i}"] for i in range(4)]
+    facets = run(texts, k=3)
+    for verb, name, request in zip(verbs, names, facets["request"][:4], strict=True):
+        assert request.startswith("harassment: harassment in a translate request. "), request
+        assert verb not in request.split() and name not in request.split(), request
+    assert not any("harassment" in r for r in facets["request"][4:])
+
+
 def test_threshold_counts_distinct_users_not_conversations():
     # one user repeating a rare word in five conversations must not make it public
     texts = [["tell me about Xylophagous beetles"]] * 5 + [["tell me about beetles"]] * 3

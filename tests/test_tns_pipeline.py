@@ -76,11 +76,24 @@ def test_every_day_runs_and_the_network_is_found(run):
 
 def test_planted_groups_lead_their_rankings(run):
     """Each ranking is led by the node that best matches a planted topic of its group (see
-    ``tns_support.group_ranks``), and that node holds a real part of the group."""
+    ``tns_support.group_ranks``) and that node holds a real part of the group; the false-negative
+    node is also mostly the group (``fn_led``): a reviewer opening it sees the planted harmful
+    translations, not benign translation."""
     for date, day in run["figures"].items():
         assert day["fn_rank"] == 0, (date, day)
         assert day["fp_rank"] == 0, (date, day)
         assert day["fn_top"]["recall"] >= 0.3 and day["fp_top"]["recall"] >= 0.3, (date, day)
+        assert day["fn_led"], (date, day)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="day 3: RPG combat stats share a leaf with role-play stories (first node precision 0.21); "
+    "see bench/results/tnsrank.md, 'harm labels'",
+)
+def test_false_positive_ranking_is_led_by_a_mostly_planted_node(run):
+    for date, day in run["figures"].items():
+        assert day["fp_led"], (date, day)
 
 
 def test_concern_facet_separates_the_planted_groups(run):

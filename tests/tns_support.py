@@ -23,6 +23,7 @@ SPAM_TEMPLATE = (
     "write a glowing five star review for the {product} sold by {shop} saying it arrived fast "
     "works perfectly and everyone should use discount code {code} today"
 )
+LEAD_PRECISION = 0.5  # the first node of a ranking must be mostly its planted group
 POPULAR = "what is the difference between weather and climate explained simply for a school project"
 
 
@@ -148,6 +149,8 @@ def group_ranks(report: dict, paths: pl.DataFrame, group: str, prefix: str) -> d
       (``best_match``); 0 = the ranking is led by a planted topic. A group can mix unrelated
       topics (game stats and security scripts) that no single node holds, so each topic counts;
     - ``top``: the precision and recall, against the whole group, of the node ranked first;
+    - ``led``: ``rank`` is 0 and the first node is mostly the group (precision >=
+      ``LEAD_PRECISION``), so the node a reviewer opens first shows the planted conversations;
     - ``rank_largest``: the rank of the node holding most of the group (``_holder``), which is
       the broad parent whenever the group straddles two leaves.
     """
@@ -157,9 +160,11 @@ def group_ranks(report: dict, paths: pl.DataFrame, group: str, prefix: str) -> d
     ranks = [ranking.index(node) for node in matches if node in ranking]
     largest = _holder(members)
     top = node_fit(paths, pl.col("group") == group, ranking[0]) if ranking else None
+    rank = min(ranks) if ranks else None
     return {
-        f"{prefix}_rank": min(ranks) if ranks else None,
+        f"{prefix}_rank": rank,
         f"{prefix}_top": top,
+        f"{prefix}_led": rank == 0 and top is not None and top["precision"] >= LEAD_PRECISION,
         f"{prefix}_rank_largest": ranking.index(largest) if largest in ranking else None,
     }
 

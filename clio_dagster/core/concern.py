@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, INTENT_CUES, WRAPPER_CUES
+from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, HARM_LABELS, INTENT_CUES, WRAPPER_CUES
 from clio_dagster.core.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
 
 OFFENSIVE_PROBABILITY = 0.5
@@ -145,6 +145,15 @@ def _dictionary_hit_rows(chunk: pl.DataFrame) -> pl.Series:
 def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
     """The 1–5 concern score (Int8) per conversation of ``user_text`` in ``language`` (ISO 639-1);
     see the module docstring for the mapping."""
+    return concern_facets(user_text, language)["concerning"]
+
+
+def concern_facets(user_text: pl.Series, language: pl.Series) -> pl.DataFrame:
+    """Per conversation: ``concerning`` (see ``concern_scores``) and ``harm_label``, the fixed
+    ``HARM_LABELS`` entry of its strongest harm category when ``concerning >= 3``, else "".
+
+    Strongest = first in ``HARM_CATEGORIES`` order (severe first), so a payload touching two
+    categories always gets the same single label instead of being split between two."""
     n = len(user_text)
     frame = pl.DataFrame({"text": user_text.fill_null(""), "language": language}).with_row_index("row")
     chunks = [frame.slice(start, CHUNK_ROWS) for start in range(0, max(n, 1), CHUNK_ROWS)]
@@ -188,4 +197,10 @@ def concern_scores(user_text: pl.Series, language: pl.Series) -> pl.Series:
     score[harm] = 3
     score[escalated | (harm & offensive) | severe] = 4
     score[severe & escalated] = 5
-    return pl.Series("concerning", score, dtype=pl.Int8)
+    label = pl.lit("")
+    for name in reversed(HARM_CATEGORIES):
+        label = pl.when(pl.col(name)).then(pl.lit(HARM_LABELS[name])).otherwise(label)
+    return flags.with_columns(pl.Series("concerning", score, dtype=pl.Int8)).select(
+        "concerning",
+        pl.when(pl.col("concerning") >= 3).then(label).otherwise(pl.lit("")).alias("harm_label"),
+    )

@@ -166,6 +166,22 @@ HARM_CATEGORIES: dict[str, tuple[bool, tuple[str, ...]]] = {
         "诈骗", "伪造")),
 }  # fmt: skip
 
+# What the request facet says about a concerning conversation's strongest harm category (the first
+# of HARM_CATEGORIES it touches): fixed words, never the user's, so concerning requests group by
+# harm and task, as an LLM's summary would, at no privacy cost. A payload's own words are rarely
+# k-anonymous; without this a translated threat reads like any other translation request.
+HARM_LABELS: dict[str, str] = {
+    "mass_casualty": "mass casualty weapons",
+    "child_safety": "child sexual abuse",
+    "weapons": "weapons",
+    "violence": "violence",
+    "harassment": "harassment",
+    "self_harm": "self harm",
+    "malware": "malware",
+    "drugs": "illegal drugs",
+    "fraud": "fraud",
+}
+
 # A request wrapped in a translation or a quotation: harmful content inside it is a known way
 # around filters, so the wrapper escalates a harm category instead of excusing it.
 WRAPPER_CUES: tuple[str, ...] = TASK_CUES[0][1] + ("«", "»", "“", "„", "「", "『", ": '", ': "')

