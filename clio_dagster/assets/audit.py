@@ -26,6 +26,7 @@ def screened_hierarchy(
     counts as a finding: an LLM namer that copied it (an obeyed injection, say) is caught even where
     the scanner does not know the name.
     """
+    from clio_dagster.core.local_facets import label_words
     from clio_dagster.core.privacy.pii import scan_texts
 
     cfg = settings.get()
@@ -37,6 +38,7 @@ def screened_hierarchy(
         .alias("text"),
     )
     rare = rare_proper_terms(user_text["text"], user_text["user_id"], min_unique_users=cfg.min_unique_users)
+    rare -= label_words()  # the local request facet's own fixed words can reach titles legitimately
     with llm.backends(cfg) as backends:
         result = screen_hierarchy(
             hierarchy,

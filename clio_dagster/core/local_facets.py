@@ -22,6 +22,7 @@ only per-text Python loop is language identification (once per distinct text).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from functools import lru_cache
@@ -31,7 +32,7 @@ import polars as pl
 
 from clio_dagster.core.concern import concern_facets, stems_pattern
 from clio_dagster.core.custom_facets import custom_facet_column
-from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
+from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, HARM_LABELS, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
 from clio_dagster.core.text_tokens import (
     CHUNK_ROWS,
@@ -223,6 +224,13 @@ def k_anonymous_request(
     )
     del pairs
     return render_requests(texts, user_ids, languages, vocabulary), shared_vocabulary_size(vocabulary)
+
+
+def label_words() -> frozenset[str]:
+    """Every word ``with_harm_label`` writes itself (harm labels, task names, the connectives):
+    fixed vocabulary, never a user's, so the rare-term screen need not treat them as names."""
+    phrases = [*HARM_LABELS.values(), *(name for name, _ in TASK_CUES), "in a request"]
+    return frozenset(word for phrase in phrases for word in re.findall(r"\w+", phrase.lower()))
 
 
 def with_harm_label(request: pl.Series, harm_label: pl.Series, task: pl.Series) -> pl.Series:
