@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -307,24 +308,44 @@ def _variant(text: str, language: str, rng: random.Random) -> str:
 
 def write_handmade(out: Path, n: int, *, seed: int, day: str) -> tuple[Path, pl.DataFrame]:
     """Write ``n`` conversations of ``day`` to ``out/conversations.jsonl``; return it and the labels."""
+    return write_labelled(
+        out, n, seed=seed, day=day, requests=REQUESTS, language_share=LANGUAGE_SHARE,
+        variant=_variant, prefix="h", reply="Here is what I would suggest.",
+    )  # fmt: skip
+
+
+def write_labelled(
+    out: Path,
+    n: int,
+    *,
+    seed: int,
+    day: str,
+    requests: dict[str, dict[str, tuple[str, ...]]],
+    language_share: dict[str, float],
+    variant: Callable[[str, str, random.Random], str],
+    prefix: str,
+    reply: str,
+) -> tuple[Path, pl.DataFrame]:
+    """``n`` one-turn conversations drawn from ``requests`` (topic → language → texts), each made
+    a ``variant``, written as JSONL under ``out``; returns the file and (id, topic, language)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "conversations.jsonl"
-    languages, weights = zip(*LANGUAGE_SHARE.items(), strict=True)
-    topics = sorted(REQUESTS)
+    languages, weights = zip(*language_share.items(), strict=True)
+    topics = sorted(requests)
     labels = []
     with path.open("w", encoding="utf-8") as handle:
         for i in range(n):
             topic = rng.choice(topics)
             language = rng.choices(languages, weights)[0]
-            text = _variant(rng.choice(REQUESTS[topic][language]), language, rng)
+            text = variant(rng.choice(requests[topic][language]), language, rng)
             record = {
-                "conversation_id": f"h{i:07d}",
-                "user_id": f"hu{rng.randrange(max(1, n // 2)):07d}",
+                "conversation_id": f"{prefix}{i:07d}",
+                "user_id": f"{prefix}u{rng.randrange(max(1, n // 2)):07d}",
                 "created_at": f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00+00:00",
                 "messages": [
                     {"role": "user", "content": text},
-                    {"role": "assistant", "content": "Here is what I would suggest."},
+                    {"role": "assistant", "content": reply},
                 ],
             }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -10,11 +10,11 @@ or one dropped) or drops a word, and belongs to one of ``n // 2`` users.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 import polars as pl
+from handmade_set import write_labelled
 
 REQUESTS: dict[str, dict[str, tuple[str, ...]]] = {
     "photography": {
@@ -388,27 +388,7 @@ def _variant(text: str, language: str, rng: random.Random) -> str:
 
 def write_handmade(out: Path, n: int, *, seed: int, day: str) -> tuple[Path, pl.DataFrame]:
     """Write ``n`` conversations of ``day`` to ``out/conversations.jsonl``; return it and the labels."""
-    rng = random.Random(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "conversations.jsonl"
-    languages, weights = zip(*LANGUAGE_SHARE.items(), strict=True)
-    topics = sorted(REQUESTS)
-    labels = []
-    with path.open("w", encoding="utf-8") as handle:
-        for i in range(n):
-            topic = rng.choice(topics)
-            language = rng.choices(languages, weights)[0]
-            text = _variant(rng.choice(REQUESTS[topic][language]), language, rng)
-            record = {
-                "conversation_id": f"g{i:07d}",
-                "user_id": f"gu{rng.randrange(max(1, n // 2)):07d}",
-                "created_at": f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00+00:00",
-                "messages": [
-                    {"role": "user", "content": text},
-                    {"role": "assistant", "content": "Sure, let's go through it."},
-                ],
-            }
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            labels.append((record["conversation_id"], topic, language))
-    truth = pl.DataFrame(labels, schema=["conversation_id", "topic", "language"], orient="row")
-    return path, truth
+    return write_labelled(
+        out, n, seed=seed, day=day, requests=REQUESTS, language_share=LANGUAGE_SHARE,
+        variant=_variant, prefix="g", reply="Sure, let's go through it.",
+    )  # fmt: skip
