@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_llm_throughput import MODELS, corpus, server_cpu_s, start_server  # noqa: E402
+from bench_llm_throughput import client_settings, corpus, server_cpu_s, start_server  # noqa: E402
 
 
 def shard_worker(
@@ -52,7 +52,6 @@ def _shard(
 ) -> None:
     import polars as pl
 
-    from clio_dagster.config import Settings
     from clio_dagster.core.facet_shards import as_two_pass, render_shard, shard_bounds
     from clio_dagster.core.interfaces import FacetSpec
     from clio_dagster.core.local_facets import VOCABULARY_SCHEMA
@@ -64,14 +63,7 @@ def _shard(
     data = corpus(n + shards * warm)  # warm-up conversations lie past the day, never repeating a timed one
     offset, length = shard_bounds(n, -(-n // shards))[index]
     shard, warmup = data.slice(offset, length), data.slice(n + index * warm, warm)
-    base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "litellm" else "")
-    settings = Settings(
-        home=Path(home),
-        llm_backend=provider,
-        llm_model=MODELS[provider],
-        llm_api_base=base,
-        llm_max_concurrency=concurrency,
-    )
+    settings = client_settings(home, provider, port, concurrency)
     vocabulary = pl.DataFrame(schema=VOCABULARY_SCHEMA)
     with build_llm_backends(settings, settings.cache_dir, options_from_settings(settings)) as llm:
         llm.facets.extract(warmup, FacetSpec())

@@ -95,18 +95,23 @@ def server_cpu_s(server: psutil.Process) -> float:
     return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
 
 
+def client_settings(home: str, provider: str, port: int, concurrency: int) -> Settings:
+    """Settings of one benchmark client of ``provider`` against the protocol server on ``port``."""
+    base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "litellm" else "")
+    return Settings(
+        home=Path(home),
+        llm_backend=provider,
+        llm_model=MODELS[provider],
+        llm_api_base=base,
+        llm_max_concurrency=concurrency,
+    )
+
+
 def run(
     provider: str, port: int, conversations: pl.DataFrame, concurrency: int, server: psutil.Process
 ) -> dict:
-    base = f"http://127.0.0.1:{port}" + ("/v1" if provider == "litellm" else "")
     with tempfile.TemporaryDirectory() as home:
-        settings = Settings(
-            home=Path(home),
-            llm_backend=provider,
-            llm_model=MODELS[provider],
-            llm_api_base=base,
-            llm_max_concurrency=concurrency,
-        )
+        settings = client_settings(home, provider, port, concurrency)
         with build_llm_backends(settings, settings.cache_dir, options_from_settings(settings)) as llm:
             llm.facets.extract(conversations.head(concurrency), FacetSpec())  # warm-up: imports, connections
             warm = llm.metadata()
