@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from env_support import use_clio_env
 
 PG_URL = os.environ.get("CLIO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -13,11 +14,8 @@ PG_URL = os.environ.get("CLIO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:543
 @pytest.fixture
 def clio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh CLIO_HOME; every other CLIO_* and DAGSTER_HOME variable is cleared."""
-    for name in list(os.environ):
-        if name.startswith("CLIO_") or name == "DAGSTER_HOME":
-            monkeypatch.delenv(name)
     home = tmp_path / "clio"
-    monkeypatch.setenv("CLIO_HOME", str(home))
+    use_clio_env(monkeypatch, {"CLIO_HOME": str(home)})
     return home
 
 

@@ -5,7 +5,6 @@ publishes under the same privacy thresholds; ``auto`` rebuilds when no taxonomy 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 from dagster import DagsterInstance
+from env_support import use_clio_env
 
 from clio_dagster.config import Settings
 from clio_dagster.core.taxonomy_reuse import (
@@ -166,14 +166,6 @@ class CallCounter:
         return calls
 
 
-def _clean_env(patch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name in list(os.environ):
-        if name.startswith("CLIO_") or name == "DAGSTER_HOME":
-            patch.delenv(name)
-    for name, value in env.items():
-        patch.setenv(name, value)
-
-
 @pytest.mark.slow
 class TestRebuildThenAssign:
     """Day 1 under ``auto`` (no taxonomy yet: rebuild), day 2 under ``assign``, through clio_daily."""
@@ -193,7 +185,7 @@ class TestRebuildThenAssign:
             "CLIO_MIN_CONVERSATIONS": "10",
         }
         with pytest.MonkeyPatch.context() as patch:
-            _clean_env(patch, env)
+            use_clio_env(patch, env)
             counter = CallCounter(patch)
             instance = DagsterInstance.ephemeral()
             first, second = discover_dates(str(files.conversations))

@@ -5,12 +5,12 @@ is flagged emerging on its day only, and its alert reaches a webhook through the
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
+from env_support import use_clio_env
 
 from clio_dagster.config import Settings
 from clio_dagster.runner import run_partition
@@ -46,11 +46,7 @@ def run(tmp_path_factory):
         "CLIO_MIN_CONVERSATIONS": "10",
     }
     with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("CLIO_") or name == "DAGSTER_HOME":
-                patch.delenv(name)
-        for name, value in env.items():
-            patch.setenv(name, value)
+        use_clio_env(patch, env)
         settings = Settings()
         instance = DagsterInstance.ephemeral()
         dates = discover_dates(str(files.conversations))
