@@ -5,7 +5,8 @@
     python bench/bench_bertopic.py handmade2 3000        # bench/handmade_set2.py, N conversations
 
 Both methods get the very same USE embeddings of the same local ``request`` facets; only the
-clustering differs (ours: FAISS spherical k-means with the pipeline's k rule; BERTopic 0.17:
+clustering differs (ours: the pipeline's k rule, neighbour smoothing and merged FAISS k-means,
+and plain k-means for reference; BERTopic 0.17:
 UMAP 5-d + HDBSCAN with its documented defaults, seeded, on CPU). BERTopic's outliers (-1) are
 scored twice: as one cluster, and after ``reduce_outliers(strategy="embeddings")``. Nothing is
 downloaded: no embedding model is given to BERTopic, and the Hugging Face hub is set offline.
@@ -32,7 +33,6 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
-from clio_dagster.core.cluster import choose_k, merged_kmeans, spherical_kmeans  # noqa: E402
 
 DATE = "2026-11-01"
 
@@ -100,13 +100,8 @@ def main(kind: str, n: int) -> None:
     prepared = qs.prepare(conversations, settings)
     progress("ours")
     ours, ours_wall, ours_cpu = qs.our_clusters(prepared, settings)
-    progress("ours, merged")
-    clock = qs.Clock()
-    k = choose_k(
-        len(prepared.embeddings), target_size=settings.cluster_size_target, max_k=settings.max_base_clusters
-    )
-    merged = merged_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads).labels
-    merged_wall, merged_cpu = clock.elapsed()
+    progress("ours, k-means alone")
+    plain, plain_wall, plain_cpu = qs.our_clusters(prepared, settings, plain=True)
     # UMAP and HDBSCAN compile with numba on first use: warm up untimed, as a long-lived service would
     progress("BERTopic warm-up")
     warm = min(2000, len(prepared.embeddings))
@@ -119,15 +114,11 @@ def main(kind: str, n: int) -> None:
     )
     # reconstruction always rises with the number of clusters: also run ours at BERTopic's count
     progress("ours at BERTopic's cluster count")
-    clock = qs.Clock()
-    same_k = spherical_kmeans(
-        prepared.embeddings, len(np.unique(reduced)), seed=settings.seed, threads=settings.embed_threads
-    ).labels
-    same_k_wall, same_k_cpu = clock.elapsed()
+    same_k, same_k_wall, same_k_cpu = qs.our_clusters(prepared, settings, k=len(np.unique(reduced)))
     rows = []
     for method, labels, wall, cpu in (
-        ("ours: FAISS spherical k-means", ours, ours_wall, ours_cpu),
-        ("ours: k-means into 3k cells, average-linkage merge to k", merged, merged_wall, merged_cpu),
+        ("ours (pipeline default: smoothing + merged k-means)", ours, ours_wall, ours_cpu),
+        ("ours, k-means alone (before)", plain, plain_wall, plain_cpu),
         ("ours, k = BERTopic's cluster count", same_k, same_k_wall, same_k_cpu),
         ("BERTopic (outliers = one cluster)", raw, bt_wall, bt_cpu),
         ("BERTopic + reduce_outliers", reduced, bt_wall, bt_cpu),

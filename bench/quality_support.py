@@ -1,7 +1,7 @@
 """Shared steps of the quality benchmarks: our base clusters for one labelled partition, and scores.
 
 Runs the same core functions as the Dagster assets (local facets -> USE embeddings of the
-request facet -> FAISS spherical k-means with the configured k rule), without Dagster, so a
+request facet -> the configured k rule, neighbour smoothing and merged FAISS k-means), without Dagster, so a
 benchmark can time each stage and hand the very same embeddings to another method.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.config import Settings
-from clio_dagster.core.cluster import choose_k, spherical_kmeans
+from clio_dagster.core.cluster import choose_k, cluster_embeddings
 from clio_dagster.core.embed import UseMultilingualEmbedder
 from clio_dagster.core.evaluation import evaluate
 from clio_dagster.core.interfaces import FacetSpec
@@ -54,12 +54,23 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def our_clusters(prepared: Prepared, settings: Settings) -> tuple[np.ndarray, float, float]:
-    """Base cluster labels by the pipeline's k rule and k-means, and the wall and CPU seconds it took."""
+def our_clusters(
+    prepared: Prepared, settings: Settings, *, k: int | None = None, plain: bool = False
+) -> tuple[np.ndarray, float, float]:
+    """Base cluster labels as the pipeline makes them (its k rule unless ``k`` is given; ``plain``:
+    k-means alone, without smoothing and merging), and the wall and CPU seconds it took."""
     clock = Clock()
     n = len(prepared.embeddings)
-    k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
-    result = spherical_kmeans(prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads)
+    if k is None:
+        k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
+    result = cluster_embeddings(
+        prepared.embeddings,
+        k,
+        seed=settings.seed,
+        merge_ratio=1 if plain else settings.cluster_merge_ratio,
+        smoothing_neighbours=0 if plain else settings.cluster_smoothing_neighbours,
+        threads=settings.embed_threads,
+    )
     return (result.labels, *clock.elapsed())
 
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import Settings
-from clio_dagster.core.cluster import choose_k, spherical_kmeans
+from clio_dagster.core.cluster import choose_k, cluster_embeddings, spherical_kmeans
 from clio_dagster.core.embed import UseMultilingualEmbedder
 from clio_dagster.core.evaluation import evaluate
 from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy, cluster_centroids
@@ -57,13 +57,30 @@ def handmade(tmp_path_factory) -> tuple[pl.DataFrame, pl.DataFrame]:
     return ingest_partition(str(path), DAY).kept, truth
 
 
+def _facets_and_vectors(conversations: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    facets = LocalFacetExtractor().extract(conversations, FacetSpec()).facets
+    return facets, UseMultilingualEmbedder().embed(facets["request"].to_list())
+
+
+def _base_labels(vectors: np.ndarray, settings: Settings, *, plain: bool = False) -> np.ndarray:
+    """The pipeline's base clusters (``plain``: k-means alone, without smoothing and merging)."""
+    k = choose_k(len(vectors), target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
+    if plain:
+        return spherical_kmeans(vectors, k, seed=settings.seed).labels
+    return cluster_embeddings(
+        vectors,
+        k,
+        seed=settings.seed,
+        merge_ratio=settings.cluster_merge_ratio,
+        smoothing_neighbours=settings.cluster_smoothing_neighbours,
+    ).labels
+
+
 def _run(conversations: pl.DataFrame, seed: int):
     """Facets, base cluster labels and the hierarchy's (id, parent, title) rows for one seed."""
     settings = Settings(seed=seed)
-    facets = LocalFacetExtractor().extract(conversations, FacetSpec()).facets
-    vectors = UseMultilingualEmbedder().embed(facets["request"].to_list())
-    k = choose_k(len(vectors), target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
-    labels = spherical_kmeans(vectors, k, seed=seed).labels
+    facets, vectors = _facets_and_vectors(conversations)
+    labels = _base_labels(vectors, settings)
     ids = sorted(set(labels.tolist()))
     groups = ClusterGroups(
         texts=facets["request"].to_list(),
@@ -123,3 +140,14 @@ def test_quality_floor(corpus, min_nmi, min_reconstruction, request):
     for node_id, _, title in nodes:
         by_level.setdefault(node_id.split("-")[0], []).append(title)
     assert all(len(set(titles)) == len(titles) for titles in by_level.values())
+
+
+@pytest.mark.parametrize("corpus", ["generated", "handmade"])
+def test_smoothing_and_merging_beat_kmeans_alone(corpus, request):
+    """The default base clusters (neighbour smoothing, merged k-means) agree better with the true
+    topics than k-means alone on the same embeddings (measured NMI 0.691 vs 0.673 and 0.741 vs 0.682)."""
+    conversations, truth = request.getfixturevalue(corpus)
+    facets, vectors = _facets_and_vectors(conversations)
+    default = _scores(facets, _base_labels(vectors, Settings()), truth).overall
+    plain = _scores(facets, _base_labels(vectors, Settings(), plain=True), truth).overall
+    assert default.nmi > plain.nmi + 0.01, (default, plain)

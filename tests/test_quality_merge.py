@@ -7,7 +7,13 @@ import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from clio_dagster.core.cluster import merged_kmeans, spherical_kmeans
+from clio_dagster.core.cluster import (
+    FINE_CELL_ITERATIONS,
+    FINE_CELL_TRAINING_POINTS,
+    cluster_embeddings,
+    merged_kmeans,
+    spherical_kmeans,
+)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -50,7 +56,14 @@ def test_ratio_one_is_plain_kmeans_and_min_size_merges_small_groups():
     x, _ = uneven_topics(1)
     assert np.array_equal(
         merged_kmeans(x, 5, seed=0, ratio=1, threads=1).labels,
-        spherical_kmeans(x, 5, seed=0, threads=1).labels,
+        spherical_kmeans(
+            x,
+            5,
+            seed=0,
+            threads=1,
+            niter=FINE_CELL_ITERATIONS,
+            max_points_per_centroid=FINE_CELL_TRAINING_POINTS,
+        ).labels,
     )
     floored = merged_kmeans(x, 5, seed=0, threads=1, min_size=50)
     assert floored.sizes.min() >= 50 and floored.merged_clusters == 4
@@ -58,8 +71,10 @@ def test_ratio_one_is_plain_kmeans_and_min_size_merges_small_groups():
         merged_kmeans(x, 5, seed=0, ratio=0)
 
 
-def test_base_clusters_asset_uses_the_merge_ratio(clio_home, monkeypatch):
-    """CLIO_CLUSTER_MERGE_RATIO > 1 makes the pipeline's base clusters those of merged_kmeans."""
+@pytest.mark.parametrize(("ratio", "neighbours"), [(3, 5), (1, 0)])
+def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypatch, ratio, neighbours):
+    """CLIO_CLUSTER_MERGE_RATIO and CLIO_CLUSTER_SMOOTHING_NEIGHBOURS choose the pipeline's base
+    clusters (defaults 3 and 5; 1 and 0 give plain k-means), and no scratch file is left behind."""
     from dagster import asset, materialize
 
     from clio_dagster.assets.clusters import base_clusters
@@ -68,7 +83,8 @@ def test_base_clusters_asset_uses_the_merge_ratio(clio_home, monkeypatch):
     from clio_dagster.resources.storage import RestrictedFileIOManager
 
     x, _ = uneven_topics(0)
-    monkeypatch.setenv("CLIO_CLUSTER_MERGE_RATIO", "3")
+    monkeypatch.setenv("CLIO_CLUSTER_MERGE_RATIO", str(ratio))
+    monkeypatch.setenv("CLIO_CLUSTER_SMOOTHING_NEIGHBOURS", str(neighbours))
     monkeypatch.setenv("CLIO_CLUSTER_SIZE_TARGET", str(len(x) // 5))  # k = 5
 
     @asset(partitions_def=DAILY)
@@ -89,8 +105,13 @@ def test_base_clusters_asset_uses_the_merge_ratio(clio_home, monkeypatch):
     assert result.success
     stored = result.output_for_node("base_clusters")["cluster_id"].to_numpy()
     cfg = settings.get()
-    expected = merged_kmeans(x, 5, seed=cfg.seed, ratio=3, threads=cfg.embed_threads).labels
+    expected = cluster_embeddings(
+        x, 5, seed=cfg.seed, merge_ratio=ratio, smoothing_neighbours=neighbours, threads=cfg.embed_threads
+    ).labels
     assert np.array_equal(stored, expected)
-    assert not np.array_equal(stored, spherical_kmeans(x, 5, seed=cfg.seed, threads=cfg.embed_threads).labels)
+    plain = spherical_kmeans(x, 5, seed=cfg.seed, threads=cfg.embed_threads).labels
+    assert np.array_equal(stored, plain) == (ratio == 1 and neighbours == 0)
     (materialization,) = result.asset_materializations_for_node("base_clusters")
-    assert materialization.metadata["merge_ratio"].value == 3
+    assert materialization.metadata["merge_ratio"].value == ratio
+    assert materialization.metadata["smoothing_neighbours"].value == neighbours
+    assert not list(cfg.restricted_dir.glob(".smoothing-*"))

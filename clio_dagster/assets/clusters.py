@@ -1,7 +1,9 @@
 """Base clusters: spherical k-means (FAISS) over the request embeddings (DESIGN §1.3), or, in assign
 mode, each conversation's nearest base cluster of the latest rebuilt taxonomy."""
 
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -9,7 +11,7 @@ from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.cluster import choose_k, merged_kmeans, spherical_kmeans
+from clio_dagster.core.cluster import choose_k, cluster_embeddings
 from clio_dagster.core.taxonomy_reuse import (
     TAXONOMY_TAG,
     assign_clusters,
@@ -53,17 +55,25 @@ def base_clusters(
         }
     else:
         k = choose_k(len(embeddings), target_size=cfg.cluster_size_target, max_k=cfg.max_base_clusters)
-        if cfg.cluster_merge_ratio > 1:
-            result = merged_kmeans(
-                embeddings, k, seed=cfg.seed, ratio=cfg.cluster_merge_ratio, threads=cfg.embed_threads
+        # the smoothed copy of the day's embeddings is restricted data: it stays in the restricted zone
+        cfg.restricted_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cfg.restricted_dir, prefix=".smoothing-") as scratch:
+            result = cluster_embeddings(
+                embeddings,
+                k,
+                seed=cfg.seed,
+                merge_ratio=cfg.cluster_merge_ratio,
+                smoothing_neighbours=cfg.cluster_smoothing_neighbours,
+                smoothing_min_similarity=cfg.cluster_smoothing_min_similarity,
+                threads=cfg.embed_threads,
+                scratch=Path(scratch),
             )
-        else:
-            result = spherical_kmeans(embeddings, k, seed=cfg.seed, threads=cfg.embed_threads)
         labels = result.labels
         metadata |= {
             "k_requested": k,
             "clusters": int(result.centroids.shape[0]),
             "merge_ratio": cfg.cluster_merge_ratio,
+            "smoothing_neighbours": cfg.cluster_smoothing_neighbours,
         }
     write_plan(cfg.restricted_dir, date, plan)
     context.add_output_metadata(metadata)

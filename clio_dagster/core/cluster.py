@@ -8,6 +8,7 @@ one chunk plus the per-cluster sums, whatever ``n`` is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +16,10 @@ from clio_dagster.core.mapped import float32_blocks, gather_rows
 
 # k-means++ seeding looks at no fewer points than this, so every true cluster of a small k shows up.
 KMEANS_PP_MIN_POINTS = 2048
+# Fine cells of merged k-means: 10 iterations gave the same labels as 20 at 20k and 100k points
+# (bench/results/quality3.md); 64 points a cell bounds the training sample at 1M points.
+FINE_CELL_ITERATIONS = 10
+FINE_CELL_TRAINING_POINTS = 64
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,15 @@ def spherical_kmeans(
 
 
 def merged_kmeans(
-    x: np.ndarray, k: int, *, seed: int, ratio: int = 3, threads: int = 2, min_size: int = 1
+    x: np.ndarray,
+    k: int,
+    *,
+    seed: int,
+    ratio: int = 3,
+    threads: int = 2,
+    min_size: int = 1,
+    niter: int = FINE_CELL_ITERATIONS,
+    max_points_per_centroid: int = FINE_CELL_TRAINING_POINTS,
 ) -> KMeansResult:
     """``k`` clusters of the rows of ``x`` by spherical k-means into ``ratio * k`` cells, then
     average-linkage (cosine) merging of the cells' centroids down to ``k``.
@@ -174,19 +187,67 @@ def merged_kmeans(
     k-means alone cuts the data into cells of similar spread, so a large topic is split and a
     small distinct group is swallowed by a neighbour; merging the closest fine cells first keeps
     a small group apart when nothing is near it and joins the cells of one dense topic, so sizes
-    follow the data (as density clustering does) while the count stays ``k``.
+    follow the data (as density clustering does) while the count stays ``k``. The fine pass runs
+    ``niter`` iterations on at most ``ratio * k * max_points_per_centroid`` sample points.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if ratio < 1:
         raise ValueError(f"merged_kmeans: ratio must be >= 1 (got {ratio=})")
-    fine = spherical_kmeans(x, ratio * k, seed=seed, threads=threads)
+    fine = spherical_kmeans(
+        x,
+        ratio * k,
+        seed=seed,
+        threads=threads,
+        niter=niter,
+        max_points_per_centroid=max_points_per_centroid,
+    )
     group = np.arange(fine.k)
     if fine.k > k:  # not so for ratio 1, or too few points for more cells than k
         tree = linkage(fine.centroids.astype(np.float64), method="average", metric="cosine")
         group = fcluster(tree, t=k, criterion="maxclust") - 1
     labels = group[fine.labels].astype(np.int64)
     return _finish(labels, _cluster_sums(x, labels, int(group.max()) + 1), min_size)
+
+
+def cluster_embeddings(
+    x: np.ndarray,
+    k: int,
+    *,
+    seed: int,
+    merge_ratio: int = 3,
+    smoothing_neighbours: int = 5,
+    smoothing_min_similarity: float = 0.6,
+    threads: int = 2,
+    scratch: Path | None = None,
+) -> KMeansResult:
+    """The pipeline's base clusters of the rows of ``x``: each row smoothed with those of its
+    ``smoothing_neighbours`` nearest rows at least ``smoothing_min_similarity`` similar (0
+    neighbours: not smoothed; ``core.neighbours``), then merged
+    k-means with ``merge_ratio`` (1: plain spherical k-means). The smoothed copy is written to
+    ``scratch/smoothed.npy`` when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in memory.
+    Labels are for the rows of ``x``; centroids are those of the smoothed rows.
+    """
+    from clio_dagster.core.neighbours import smoothed_embeddings
+
+    vectors = x
+    if smoothing_neighbours > 0:
+        out = None
+        if scratch is not None:
+            out = np.lib.format.open_memmap(
+                scratch / "smoothed.npy", mode="w+", dtype=np.float32, shape=x.shape
+            )
+        vectors = smoothed_embeddings(
+            x,
+            smoothing_neighbours,
+            seed=seed,
+            threads=threads,
+            min_similarity=smoothing_min_similarity,
+            out=out,
+        )
+    if merge_ratio > 1:
+        return merged_kmeans(vectors, k, seed=seed, ratio=merge_ratio, threads=threads)
+    return spherical_kmeans(vectors, k, seed=seed, threads=threads)
 
 
 def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:
