@@ -4,9 +4,11 @@
     python bench/bench_kmerge.py handmade2 3000
     python bench/bench_kmerge.py sample 20000
 
-A config is ``target:ratio:min_size``: k = n / target (the pipeline's k rule), ratio 1 is the
-pipeline's spherical k-means and ratio > 1 is ``merged_kmeans`` (k-means into ratio * k cells,
+A config is ``target:ratio:min_size``: k = n / target (the pipeline's k rule), ratio 1 is plain
+spherical k-means and ratio > 1 is ``merged_kmeans`` (k-means into ratio * k cells,
 average-linkage merge to k); min_size > 1 merges clusters smaller than that into their nearest.
+No neighbour smoothing here: ``bench_smoothing.py`` measures it (the pipeline's default is
+smoothing, then ratio 3).
 "public" counts the clusters that pass the publication thresholds (users and conversations),
 "suppressed" is the share of conversations in the others. ``--cache`` keeps facets and
 embeddings between runs (they are the slow part and do not depend on the config).
