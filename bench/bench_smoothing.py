@@ -128,10 +128,8 @@ def main() -> None:
         )
     )
     print("\nMean over the generated days of each size:\n")
-    print(
-        "| n | neighbours | ratio | mean NMI | mean reconstruction | worst reconstruction | mean suppressed |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| n | neighbours | ratio | floor | mean NMI | mean rec. | worst rec. | mean suppressed |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in mean.iter_rows(named=True):
         print(
             f"| {r['n']} | {r['neighbours']} | {r['ratio']} | {r['floor']} | {r['nmi']:.3f} | "
