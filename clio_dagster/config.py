@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # each request embedding is averaged with this many nearest ones before clustering (0: off)
     cluster_smoothing_neighbours: int = Field(default=5, ge=0)
     # only neighbours at least this similar (cosine) are averaged in
-    cluster_smoothing_min_similarity: float = Field(default=0.6, ge=-1.0, le=1.0)
+    cluster_smoothing_min_similarity: float = Field(default=0.7, ge=-1.0, le=1.0)
     max_base_clusters: int = Field(default=1000, ge=2)
     top_nodes: int = Field(default=8, ge=1)
     hierarchy_levels: int = Field(default=3, ge=2)

@@ -217,7 +217,7 @@ def cluster_embeddings(
     seed: int,
     merge_ratio: int = 3,
     smoothing_neighbours: int = 5,
-    smoothing_min_similarity: float = 0.6,
+    smoothing_min_similarity: float = 0.7,
     threads: int = 2,
     scratch: Path | None = None,
 ) -> KMeansResult:
