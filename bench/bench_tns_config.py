@@ -78,10 +78,12 @@ def main() -> None:
             f"{day['precision']:.2f}/{day['recall']:.2f}"
         )
     last = figures[dates[-1]]
+    fn_led = sum(day["fn_led"] for day in figures.values())
+    fp_led = sum(day["fp_led"] for day in figures.values())
     print(
         f"SUMMARY {config}: rankings test {'holds' if ranked else 'fails'}; "
         f"emerging test {'holds' if last['planted_topic_emerging'] is True else 'fails'}; "
-        f"FN led {sum(d['fn_led'] for d in figures.values())}/3, FP led {sum(d['fp_led'] for d in figures.values())}/3"
+        f"FN led {fn_led}/3, FP led {fp_led}/3"
     )
 
 
