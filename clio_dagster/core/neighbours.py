@@ -1,8 +1,8 @@
 """Neighbourhood smoothing of request embeddings before base clustering.
 
 A local request facet is a short bag of shared words, so one conversation's embedding is noisy,
-but its nearest neighbours nearly always share its topic (the nearest other request has the same
-true topic for 97.6-99.0% of conversations on the labelled corpora in bench/results/quality3.md).
+but its nearest neighbours mostly share its topic (the nearest other request has the same true
+topic for 89-99% of conversations on the labelled corpora of bench/results/quality3.md).
 Averaging each embedding with its few nearest neighbours before k-means removes much of that
 noise (one mean-shift step). Only neighbours at least ``min_similarity`` similar count: a small
 distinct group (thirty harmful translation requests among hundreds of benign ones) keeps to
