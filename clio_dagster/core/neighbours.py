@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from clio_dagster.core.cluster import _training_sample, _unit, _unit_in_place
 from clio_dagster.core.mapped import float32_blocks, gather_rows
 
 EXACT_BELOW = 20_000
 PROBES = 8
 _TRAINING_POINTS_PER_LIST = 64
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
 
 
 def _index(x: np.ndarray, *, exact_below: int, probes: int, seed: int, chunk: int):
@@ -41,12 +37,11 @@ def _index(x: np.ndarray, *, exact_below: int, probes: int, seed: int, chunk: in
             faiss.IndexFlatIP(d), d, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         index.cp.seed = seed
-        size = min(n, lists * _TRAINING_POINTS_PER_LIST)
-        sample = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
-        index.train(_unit(gather_rows(x, sample)).astype(np.float32))
+        sample = _training_sample(n, lists * _TRAINING_POINTS_PER_LIST, seed)
+        index.train(_unit_in_place(gather_rows(x, sample)))
         index.nprobe = probes
     for _, block in float32_blocks(x, chunk):
-        index.add(_unit(block).astype(np.float32))
+        index.add(_unit(block))
     return index
 
 
@@ -81,12 +76,14 @@ def smoothed_embeddings(
     index = _index(x, exact_below=exact_below, probes=probes, seed=seed, chunk=chunk)
     for start, block in float32_blocks(x, chunk):
         block = _unit(block)
-        similarity, hits = index.search(block.astype(np.float32), neighbours + 1)
+        similarity, hits = index.search(block, neighbours + 1)
         hits, similarity = hits[:, 1:], similarity[:, 1:]
         # an approximate search may return fewer hits than asked for (-1)
         found = (hits >= 0) & (similarity >= min_similarity)
         near_sum = np.zeros_like(block)
         for column, hit in zip(hits.T, found.T, strict=True):
-            near_sum += _unit(gather_rows(x, np.where(hit, column, 0))) * hit[:, None]
-        out[start : start + len(block)] = _unit(block + near_sum / np.maximum(found.sum(axis=1), 1)[:, None])
+            near_sum += _unit_in_place(gather_rows(x, np.where(hit, column, 0))) * hit[:, None]
+        out[start : start + len(block)] = _unit_in_place(
+            block + near_sum / np.maximum(found.sum(axis=1), 1)[:, None]
+        )
     return out
