@@ -31,12 +31,15 @@ from clio_dagster.config import Settings  # noqa: E402
 from clio_dagster.core.cluster import choose_k, merged_kmeans  # noqa: E402
 
 
-def prepared(kind: str, n: int, cache: Path | None, settings: Settings) -> tuple[qs.Prepared, pl.DataFrame]:
-    """Facets and embeddings of the corpus (from ``cache`` when present) and its labels."""
+def prepared(
+    kind: str, n: int, cache: Path | None, settings: Settings, seed: int | None = None
+) -> tuple[qs.Prepared, pl.DataFrame]:
+    """Facets and embeddings of the corpus (from ``cache`` when present) and its labels; the
+    corpus is drawn with ``seed`` (default: the settings' seed)."""
     if cache is not None and (cache / "emb.npy").exists():
         facets = pl.read_parquet(cache / "facets.parquet")
         return qs.Prepared(facets, np.load(cache / "emb.npy")), pl.read_parquet(cache / "truth.parquet")
-    conversations, truth = bb.load(kind, n, settings.seed)
+    conversations, truth = bb.load(kind, n, settings.seed if seed is None else seed)
     prep = qs.prepare(conversations, settings)
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)

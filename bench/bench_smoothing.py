@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-import bench_bertopic as bb  # noqa: E402
+import bench_kmerge  # noqa: E402
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
@@ -32,28 +31,8 @@ from clio_dagster.core.cluster import choose_k, cluster_embeddings  # noqa: E402
 
 
 def corpus(kind: str, n: int, seed: int, cache: Path, settings: Settings) -> tuple[qs.Prepared, pl.DataFrame]:
-    """Facets and embeddings of one labelled day (from ``cache`` when present) and its labels."""
-    folder = cache / f"{kind}_{n}_{seed}"
-    if (folder / "emb.npy").exists():
-        facets = pl.read_parquet(folder / "facets.parquet")
-        return qs.Prepared(facets, np.load(folder / "emb.npy")), pl.read_parquet(folder / "truth.parquet")
-    if kind == "sample":
-        from clio_dagster.ingest import ingest_partition
-        from clio_dagster.sample import generate_sample
-
-        files = generate_sample(
-            Path(tempfile.mkdtemp()), days=1, conversations=n, seed=seed, start=date.fromisoformat(bb.DATE)
-        )
-        truth = pl.read_ndjson(files.truth).select("conversation_id", "topic", "language")
-        conversations = ingest_partition(str(files.conversations), bb.DATE).kept
-    else:
-        conversations, truth = bb.load(kind, n, seed)
-    prepared = qs.prepare(conversations, settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    prepared.facets.write_parquet(folder / "facets.parquet")
-    truth.write_parquet(folder / "truth.parquet")
-    np.save(folder / "emb.npy", prepared.embeddings)
-    return prepared, truth
+    """Facets and embeddings of one labelled day (cached under ``cache``) and its labels."""
+    return bench_kmerge.prepared(kind, n, cache / f"{kind}_{n}_{seed}", settings, seed=seed)
 
 
 def nearest_other_agrees(prepared: qs.Prepared, truth: pl.DataFrame) -> float:
