@@ -18,11 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import polars as pl
-
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests"), str(Path(__file__).resolve().parents[1])]
 import tns_support  # noqa: E402
-from env_support import use_clio_env  # noqa: E402
 
 
 def main() -> None:
@@ -33,34 +30,13 @@ def main() -> None:
     parser.add_argument("--floor", type=float, default=0.7)
     args = parser.parse_args()
 
-    import pytest
-    from dagster import DagsterInstance
-
-    from clio_dagster.config import Settings
-    from clio_dagster.ingest import discover_dates
-    from clio_dagster.runner import run_partition
-    from clio_dagster.sample import generate_sample
-
-    home = Path(tempfile.mkdtemp(prefix="clio-tns-config-"))
-    files = generate_sample(home / "sample", days=3, conversations=1500, seed=args.seed, malformed=0)
     env = {
-        "CLIO_HOME": str(home / "clio"),
-        "CLIO_INPUT": str(files.conversations),
-        "CLIO_MIN_UNIQUE_USERS": "10",
-        "CLIO_MIN_CONVERSATIONS": "10",
         "CLIO_CLUSTER_SMOOTHING_NEIGHBOURS": str(args.neighbours),
         "CLIO_CLUSTER_MERGE_RATIO": str(args.ratio),
         "CLIO_CLUSTER_SMOOTHING_MIN_SIMILARITY": str(args.floor),
     }
-    with pytest.MonkeyPatch.context() as patch:
-        use_clio_env(patch, env)
-        settings = Settings()
-        instance = DagsterInstance.ephemeral()
-        dates = discover_dates(str(files.conversations))
-        for date in dates:
-            run_partition(date, instance)
-        truth = pl.read_ndjson(files.conversations.parent / "truth.jsonl")
-        figures = tns_support.pipeline_figures(settings, dates, truth)
+    run = tns_support.run_sample_days(Path(tempfile.mkdtemp(prefix="clio-tns-config-")), args.seed, env)
+    figures, dates = run["figures"], run["dates"]
 
     config = f"neighbours={args.neighbours} ratio={args.ratio} floor={args.floor} seed={args.seed}"
     ranked = True

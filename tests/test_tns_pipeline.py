@@ -10,10 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
-from env_support import use_clio_env
 
-from clio_dagster.config import Settings
-from clio_dagster.runner import run_partition
 from clio_dagster.sensors.alerts import make_alert_sensors
 
 _spec = importlib.util.spec_from_file_location("tns_support", Path(__file__).with_name("tns_support.py"))
@@ -33,34 +30,7 @@ DAYS, PER_DAY, SEED = 3, 1500, 11  # a seed the thresholds were not tuned on (th
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Three days generated and run through ``clio_daily``; the instance keeps the runs' events."""
-    from clio_dagster.ingest import discover_dates
-    from clio_dagster.sample import generate_sample
-
-    home = tmp_path_factory.mktemp("tns")
-    files = generate_sample(home / "sample", days=DAYS, conversations=PER_DAY, seed=SEED, malformed=0)
-    env = {
-        "CLIO_HOME": str(home / "clio"),
-        "CLIO_INPUT": str(files.conversations),
-        # 1500 a day is small: the default 25-user bar would suppress most planted nodes
-        "CLIO_MIN_UNIQUE_USERS": "10",
-        "CLIO_MIN_CONVERSATIONS": "10",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        use_clio_env(patch, env)
-        settings = Settings()
-        instance = DagsterInstance.ephemeral()
-        dates = discover_dates(str(files.conversations))
-        outcomes = [run_partition(date, instance) for date in dates]
-        truth = pl.read_ndjson(files.conversations.parent / "truth.jsonl")
-        figures = support.pipeline_figures(settings, dates, truth)
-    return {
-        "dates": dates,
-        "outcomes": outcomes,
-        "instance": instance,
-        "figures": figures,
-        "settings": settings,
-        "truth": truth,
-    }
+    return support.run_sample_days(tmp_path_factory.mktemp("tns"), SEED, days=DAYS, per_day=PER_DAY)
 
 
 def test_every_day_runs_and_the_network_is_found(run):

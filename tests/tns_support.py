@@ -109,6 +109,48 @@ def precision_recall(found: set[str], truth: set[str]) -> tuple[float, float]:
     return (hits / len(found) if found else 0.0), (hits / len(truth) if truth else 1.0)
 
 
+def run_sample_days(
+    home, seed: int, env: dict[str, str] | None = None, *, days: int = 3, per_day: int = 1500
+) -> dict:
+    """``days`` generated days of ``per_day`` conversations (``seed``) through ``clio_daily`` under
+    ``home``, with the T&S thresholds (10 users, 10 conversations) and any extra CLIO_* ``env``:
+    dates, outcomes, instance (its events kept), figures (``pipeline_figures``), settings, truth."""
+    import pytest
+    from dagster import DagsterInstance
+    from env_support import use_clio_env
+
+    from clio_dagster.config import Settings
+    from clio_dagster.ingest import discover_dates
+    from clio_dagster.runner import run_partition
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(home / "sample", days=days, conversations=per_day, seed=seed, malformed=0)
+    settings_env = {
+        "CLIO_HOME": str(home / "clio"),
+        "CLIO_INPUT": str(files.conversations),
+        # 1500 a day is small: the default 25-user bar would suppress most planted nodes
+        "CLIO_MIN_UNIQUE_USERS": "10",
+        "CLIO_MIN_CONVERSATIONS": "10",
+        **(env or {}),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        use_clio_env(patch, settings_env)
+        settings = Settings()
+        instance = DagsterInstance.ephemeral()
+        dates = discover_dates(str(files.conversations))
+        outcomes = [run_partition(date, instance) for date in dates]
+        truth = pl.read_ndjson(files.conversations.parent / "truth.jsonl")
+        figures = pipeline_figures(settings, dates, truth)
+    return {
+        "dates": dates,
+        "outcomes": outcomes,
+        "instance": instance,
+        "figures": figures,
+        "settings": settings,
+        "truth": truth,
+    }
+
+
 def pipeline_figures(settings, dates: list[str], truth: pl.DataFrame) -> dict[str, dict]:
     """Per day of a pipeline run over the sample corpus: coordinated P/R against the planted
     network, the disagreement figures of each planted group (``group_ranks``), and whether the
