@@ -69,6 +69,7 @@ def our_clusters(
         seed=settings.seed,
         merge_ratio=1 if plain else settings.cluster_merge_ratio,
         smoothing_neighbours=0 if plain else settings.cluster_smoothing_neighbours,
+        smoothing_min_similarity=settings.cluster_smoothing_min_similarity,
         threads=settings.embed_threads,
     )
     return (result.labels, *clock.elapsed())

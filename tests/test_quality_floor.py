@@ -7,7 +7,9 @@ the configured k rule and FAISS k-means -> local naming and hierarchy) without D
 from __future__ import annotations
 
 import importlib.util
+import sys
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,6 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import Settings
-from clio_dagster.core.cluster import choose_k, cluster_embeddings, spherical_kmeans
 from clio_dagster.core.embed import UseMultilingualEmbedder
 from clio_dagster.core.evaluation import evaluate
 from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy, cluster_centroids
@@ -28,10 +29,12 @@ pytestmark = pytest.mark.slow
 DAY = "2026-11-01"
 
 
+@lru_cache
 def _bench_module(name: str):
     path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"_quality_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
@@ -63,17 +66,10 @@ def _facets_and_vectors(conversations: pl.DataFrame) -> tuple[pl.DataFrame, np.n
 
 
 def _base_labels(vectors: np.ndarray, settings: Settings, *, plain: bool = False) -> np.ndarray:
-    """The pipeline's base clusters (``plain``: k-means alone, without smoothing and merging)."""
-    k = choose_k(len(vectors), target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
-    if plain:
-        return spherical_kmeans(vectors, k, seed=settings.seed).labels
-    return cluster_embeddings(
-        vectors,
-        k,
-        seed=settings.seed,
-        merge_ratio=settings.cluster_merge_ratio,
-        smoothing_neighbours=settings.cluster_smoothing_neighbours,
-    ).labels
+    """The pipeline's base clusters (``plain``: k-means alone, without smoothing and merging), as
+    the quality benchmarks make them."""
+    support = _bench_module("quality_support")
+    return support.our_clusters(support.Prepared(pl.DataFrame(), vectors), settings, plain=plain)[0]
 
 
 def _run(conversations: pl.DataFrame, seed: int):

@@ -106,7 +106,13 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
     stored = result.output_for_node("base_clusters")["cluster_id"].to_numpy()
     cfg = settings.get()
     expected = cluster_embeddings(
-        x, 5, seed=cfg.seed, merge_ratio=ratio, smoothing_neighbours=neighbours, threads=cfg.embed_threads
+        x,
+        5,
+        seed=cfg.seed,
+        merge_ratio=ratio,
+        smoothing_neighbours=neighbours,
+        smoothing_min_similarity=cfg.cluster_smoothing_min_similarity,
+        threads=cfg.embed_threads,
     ).labels
     assert np.array_equal(stored, expected)
     plain = spherical_kmeans(x, 5, seed=cfg.seed, threads=cfg.embed_threads).labels
