@@ -121,3 +121,21 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
     assert materialization.metadata["merge_ratio"].value == ratio
     assert materialization.metadata["smoothing_neighbours"].value == neighbours
     assert not list(cfg.restricted_dir.glob(".smoothing-*"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CLIO_CLUSTER_MERGE_RATIO", "0"),
+        ("CLIO_CLUSTER_SMOOTHING_NEIGHBOURS", "-1"),
+        ("CLIO_CLUSTER_SMOOTHING_MIN_SIMILARITY", "1.5"),
+    ],
+)
+def test_bad_clustering_settings_are_refused_by_name(monkeypatch, variable, value):
+    from pydantic import ValidationError
+
+    from clio_dagster.config import Settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=variable.removeprefix("CLIO_").lower()):
+        Settings()
