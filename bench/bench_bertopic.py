@@ -5,8 +5,8 @@
     python bench/bench_bertopic.py handmade2 3000        # bench/handmade_set2.py, N conversations
 
 Both methods get the very same USE embeddings of the same local ``request`` facets; only the
-clustering differs (ours: the pipeline's k rule, neighbour smoothing and merged FAISS k-means,
-and plain k-means for reference; BERTopic 0.17:
+clustering differs (ours: the pipeline's k rule, neighbour smoothing and merged FAISS k-means
+with neighbour links; for reference the same without links, and plain k-means; BERTopic 0.17:
 UMAP 5-d + HDBSCAN with its documented defaults, seeded, on CPU). BERTopic's outliers (-1) are
 scored twice: as one cluster, and after ``reduce_outliers(strategy="embeddings")``. Nothing is
 downloaded: no embedding model is given to BERTopic, and the Hugging Face hub is set offline.
@@ -100,6 +100,10 @@ def main(kind: str, n: int) -> None:
     prepared = qs.prepare(conversations, settings)
     progress("ours")
     ours, ours_wall, ours_cpu = qs.our_clusters(prepared, settings)
+    progress("ours without neighbour links")
+    unlinked, unlinked_wall, unlinked_cpu = qs.our_clusters(
+        prepared, settings.model_copy(update={"cluster_link_neighbours": 0})
+    )
     progress("ours, k-means alone")
     plain, plain_wall, plain_cpu = qs.our_clusters(prepared, settings, plain=True)
     # UMAP and HDBSCAN compile with numba on first use: warm up untimed, as a long-lived service would
@@ -117,8 +121,9 @@ def main(kind: str, n: int) -> None:
     same_k, same_k_wall, same_k_cpu = qs.our_clusters(prepared, settings, k=len(np.unique(reduced)))
     rows = []
     for method, labels, wall, cpu in (
-        ("ours (pipeline default: smoothing + merged k-means)", ours, ours_wall, ours_cpu),
-        ("ours, k-means alone (before)", plain, plain_wall, plain_cpu),
+        ("ours (pipeline default: smoothing + merged k-means + links)", ours, ours_wall, ours_cpu),
+        ("ours without links (the default before)", unlinked, unlinked_wall, unlinked_cpu),
+        ("ours, k-means alone", plain, plain_wall, plain_cpu),
         ("ours, k = BERTopic's cluster count", same_k, same_k_wall, same_k_cpu),
         ("BERTopic (outliers = one cluster)", raw, bt_wall, bt_cpu),
         ("BERTopic + reduce_outliers", reduced, bt_wall, bt_cpu),

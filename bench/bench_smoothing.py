@@ -79,6 +79,7 @@ def main() -> None:
                 merge_ratio=ratio,
                 smoothing_neighbours=neighbours,
                 smoothing_min_similarity=floor,
+                link_neighbours=0,  # bench_links.py measures the links on top
                 threads=settings.embed_threads,
             ).labels
             scores = qs.score(prepared.facets, labels, truth)["overall"]

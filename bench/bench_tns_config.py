@@ -1,6 +1,6 @@
 """The trust-and-safety guards of tests/test_tns_pipeline.py under one clustering configuration.
 
-    python bench/bench_tns_config.py --seed 11 --neighbours 5 --ratio 3 --floor 0.7
+    python bench/bench_tns_config.py --seed 11 --neighbours 5 --ratio 3 --floor 0.7 --links 15 --link-weight 2
     python bench/bench_tns_config.py --seed 12 --neighbours 0 --ratio 1      # k-means alone
 
 Generates 3 days x 1,500 conversations with ``--seed``, runs ``clio_daily`` on each with the
@@ -28,17 +28,24 @@ def main() -> None:
     parser.add_argument("--neighbours", type=int, default=5)
     parser.add_argument("--ratio", type=int, default=3)
     parser.add_argument("--floor", type=float, default=0.7)
+    parser.add_argument("--links", type=int, default=15, help="CLIO_CLUSTER_LINK_NEIGHBOURS")
+    parser.add_argument("--link-weight", type=float, default=2.0, help="CLIO_CLUSTER_LINK_WEIGHT")
     args = parser.parse_args()
 
     env = {
         "CLIO_CLUSTER_SMOOTHING_NEIGHBOURS": str(args.neighbours),
         "CLIO_CLUSTER_MERGE_RATIO": str(args.ratio),
         "CLIO_CLUSTER_SMOOTHING_MIN_SIMILARITY": str(args.floor),
+        "CLIO_CLUSTER_LINK_NEIGHBOURS": str(args.links),
+        "CLIO_CLUSTER_LINK_WEIGHT": str(args.link_weight),
     }
     run = tns_support.run_sample_days(Path(tempfile.mkdtemp(prefix="clio-tns-config-")), args.seed, env)
     figures, dates = run["figures"], run["dates"]
 
-    config = f"neighbours={args.neighbours} ratio={args.ratio} floor={args.floor} seed={args.seed}"
+    config = (
+        f"neighbours={args.neighbours} ratio={args.ratio} floor={args.floor} "
+        f"links={args.links}x{args.link_weight} seed={args.seed}"
+    )
     ranked = True
     for date, day in figures.items():
         ranked &= (

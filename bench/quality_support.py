@@ -58,19 +58,16 @@ def our_clusters(
     prepared: Prepared, settings: Settings, *, k: int | None = None, plain: bool = False
 ) -> tuple[np.ndarray, float, float]:
     """Base cluster labels as the pipeline makes them (its k rule unless ``k`` is given; ``plain``:
-    k-means alone, without smoothing and merging), and the wall and CPU seconds it took."""
+    k-means alone, without smoothing, merging and links), and the wall and CPU seconds it took."""
     clock = Clock()
     n = len(prepared.embeddings)
     if k is None:
         k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
+    options = settings.clustering_options()
+    if plain:
+        options |= {"merge_ratio": 1, "smoothing_neighbours": 0, "link_neighbours": 0}
     result = cluster_embeddings(
-        prepared.embeddings,
-        k,
-        seed=settings.seed,
-        merge_ratio=1 if plain else settings.cluster_merge_ratio,
-        smoothing_neighbours=0 if plain else settings.cluster_smoothing_neighbours,
-        smoothing_min_similarity=settings.cluster_smoothing_min_similarity,
-        threads=settings.embed_threads,
+        prepared.embeddings, k, seed=settings.seed, threads=settings.embed_threads, **options
     )
     return (result.labels, *clock.elapsed())
 

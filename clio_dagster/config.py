@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     cluster_smoothing_neighbours: int = Field(default=5, ge=0)
     # only neighbours at least this similar (cosine) are averaged in
     cluster_smoothing_min_similarity: float = Field(default=0.7, ge=-1.0, le=1.0)
+    # merging cells adds link_weight x the share of their rows' this many nearest rows that lie
+    # in the other cell to the cells' cosine (0: cosine alone)
+    cluster_link_neighbours: int = Field(default=15, ge=0)
+    cluster_link_weight: float = Field(default=2.0, ge=0.0)
     max_base_clusters: int = Field(default=1000, ge=2)
     top_nodes: int = Field(default=8, ge=1)
     hierarchy_levels: int = Field(default=3, ge=2)
@@ -115,6 +119,16 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("", "none", "never"):
             return None
         return value
+
+    def clustering_options(self) -> dict[str, int | float]:
+        """Keyword arguments of ``core.cluster.cluster_embeddings`` chosen by these settings."""
+        return {
+            "merge_ratio": self.cluster_merge_ratio,
+            "smoothing_neighbours": self.cluster_smoothing_neighbours,
+            "smoothing_min_similarity": self.cluster_smoothing_min_similarity,
+            "link_neighbours": self.cluster_link_neighbours,
+            "link_weight": self.cluster_link_weight,
+        }
 
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""

@@ -1,11 +1,11 @@
-"""Neighbourhood smoothing: the exact result on small days, a close approximation on big ones."""
+"""Nearest neighbours and neighbourhood smoothing: exact on small days, a close approximation on big ones."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from clio_dagster.core.neighbours import smoothed_embeddings
+from clio_dagster.core.neighbours import nearest_neighbours, smoothed_embeddings
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -69,9 +69,29 @@ def test_neighbours_below_the_similarity_floor_are_left_out():
     np.testing.assert_allclose(smoothed[alone], x[alone], atol=1e-6)
 
 
+def test_nearest_neighbours_are_the_most_similar_other_rows_and_serve_smoothing():
+    x, _ = noisy_topics(4, topics=4, per_topic=50)
+    found = nearest_neighbours(x, 8, threads=1)
+    similarity = x @ x.T
+    np.fill_diagonal(similarity, -np.inf)
+    expected = np.argsort(-similarity, axis=1)[:, :8]
+    np.testing.assert_array_equal(found.hits, expected)
+    np.testing.assert_allclose(found.similarity, np.take_along_axis(similarity, expected, axis=1), atol=1e-5)
+    # a wider search handed to smoothing gives what smoothing's own narrower search gives
+    np.testing.assert_allclose(
+        smoothed_embeddings(x, 5, threads=1, min_similarity=0.5, nearest=found),
+        smoothed_embeddings(x, 5, threads=1, min_similarity=0.5),
+        atol=1e-6,
+    )
+    with pytest.raises(ValueError, match="found 8"):
+        smoothed_embeddings(x, 9, nearest=found)
+
+
 def test_bad_arguments_are_refused():
     x, _ = noisy_topics(0, topics=2, per_topic=10)
     with pytest.raises(ValueError, match="neighbours"):
         smoothed_embeddings(x, 0)
+    with pytest.raises(ValueError, match="neighbours"):
+        nearest_neighbours(x, 0)
     with pytest.raises(ValueError, match="shape"):
         smoothed_embeddings(x, 3, out=np.empty((3, 3), dtype=np.float32))

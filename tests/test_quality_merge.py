@@ -10,7 +10,9 @@ from sklearn.metrics import adjusted_rand_score
 from clio_dagster.core.cluster import (
     FINE_CELL_ITERATIONS,
     FINE_CELL_TRAINING_POINTS,
+    average_linkage_groups,
     cluster_embeddings,
+    link_shares,
     merged_kmeans,
     spherical_kmeans,
 )
@@ -71,10 +73,48 @@ def test_ratio_one_is_plain_kmeans_and_min_size_merges_small_groups():
         merged_kmeans(x, 5, seed=0, ratio=0)
 
 
-@pytest.mark.parametrize(("ratio", "neighbours"), [(3, 5), (1, 0)])
-def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypatch, ratio, neighbours):
-    """CLIO_CLUSTER_MERGE_RATIO and CLIO_CLUSTER_SMOOTHING_NEIGHBOURS choose the pipeline's base
-    clusters (defaults 3 and 5; 1 and 0 give plain k-means), and no scratch file is left behind."""
+def test_link_shares_count_links_both_ways_against_the_links_leaving_both_cells():
+    labels = np.array([0, 0, 1, 1, 2])
+    links = np.array([[1, 2], [2, 3], [0, 1], [2, -1], [3, 0]])  # row 3 found one neighbour only
+    shares = link_shares(labels, links, 3)
+    # cells 0 and 1: 3 links from cell 0 to cell 1 and 2 back, of the 2 x (2 + 2) that leave them
+    assert shares[0, 1] == shares[1, 0] == pytest.approx(5 / 8)
+    assert shares[0, 2] == shares[1, 2] == pytest.approx(1 / 6)
+    assert shares[0, 0] == pytest.approx(2 / 8) and shares[2, 2] == 0.0
+
+
+def test_average_linkage_groups_is_cosine_average_linkage_of_the_centroids():
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    rng = np.random.default_rng(0)
+    centroids = _unit(rng.normal(size=(40, 8)))
+    expected = fcluster(linkage(centroids, method="average", metric="cosine"), t=7, criterion="maxclust") - 1
+    found = average_linkage_groups(centroids @ centroids.T, 7)
+    assert adjusted_rand_score(expected, found) == 1.0
+    assert sorted(set(found.tolist())) == list(range(7))
+
+
+def test_links_join_cells_that_are_each_others_neighbours():
+    """Two cells whose rows are each other's nearest neighbours are merged before two cells whose
+    centroids are a little closer but which share no neighbour links."""
+    cosines = np.array(
+        [[1.0, 0.50, 0.0, 0.0], [0.50, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.55], [0.0, 0.0, 0.55, 1.0]]
+    )
+    alone = average_linkage_groups(cosines, 3)
+    assert alone[2] == alone[3] and len({alone[0], alone[1], alone[2]}) == 3
+    shares = np.zeros((4, 4))
+    shares[0, 1] = shares[1, 0] = 0.5
+    linked = average_linkage_groups(cosines + 3.0 * shares, 3)
+    assert linked[0] == linked[1] and len({linked[0], linked[2], linked[3]}) == 3
+
+
+@pytest.mark.parametrize(("ratio", "neighbours", "links"), [(3, 5, 15), (3, 5, 0), (1, 0, 15)])
+def test_base_clusters_asset_follows_the_clustering_settings(
+    clio_home, monkeypatch, ratio, neighbours, links
+):
+    """CLIO_CLUSTER_MERGE_RATIO, CLIO_CLUSTER_SMOOTHING_NEIGHBOURS and CLIO_CLUSTER_LINK_NEIGHBOURS
+    choose the pipeline's base clusters (defaults 3, 5 and 15; ratio 1 and no smoothing give plain
+    k-means, which has no merging for links to act on), and no scratch file is left behind."""
     from dagster import asset, materialize
 
     from clio_dagster.assets.clusters import base_clusters
@@ -85,6 +125,7 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
     x, _ = uneven_topics(0)
     monkeypatch.setenv("CLIO_CLUSTER_MERGE_RATIO", str(ratio))
     monkeypatch.setenv("CLIO_CLUSTER_SMOOTHING_NEIGHBOURS", str(neighbours))
+    monkeypatch.setenv("CLIO_CLUSTER_LINK_NEIGHBOURS", str(links))
     monkeypatch.setenv("CLIO_CLUSTER_SIZE_TARGET", str(len(x) // 5))  # k = 5
 
     @asset(partitions_def=DAILY)
@@ -112,6 +153,8 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
         merge_ratio=ratio,
         smoothing_neighbours=neighbours,
         smoothing_min_similarity=cfg.cluster_smoothing_min_similarity,
+        link_neighbours=links,
+        link_weight=cfg.cluster_link_weight,
         threads=cfg.embed_threads,
     ).labels
     assert np.array_equal(stored, expected)
@@ -120,6 +163,7 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
     (materialization,) = result.asset_materializations_for_node("base_clusters")
     assert materialization.metadata["merge_ratio"].value == ratio
     assert materialization.metadata["smoothing_neighbours"].value == neighbours
+    assert materialization.metadata["link_neighbours"].value == links
     assert not list(cfg.restricted_dir.glob(".smoothing-*"))
 
 
@@ -129,6 +173,8 @@ def test_base_clusters_asset_follows_the_clustering_settings(clio_home, monkeypa
         ("CLIO_CLUSTER_MERGE_RATIO", "0"),
         ("CLIO_CLUSTER_SMOOTHING_NEIGHBOURS", "-1"),
         ("CLIO_CLUSTER_SMOOTHING_MIN_SIMILARITY", "1.5"),
+        ("CLIO_CLUSTER_LINK_NEIGHBOURS", "-1"),
+        ("CLIO_CLUSTER_LINK_WEIGHT", "-0.5"),
     ],
 )
 def test_bad_clustering_settings_are_refused_by_name(monkeypatch, variable, value):

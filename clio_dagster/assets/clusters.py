@@ -62,18 +62,15 @@ def base_clusters(
                 embeddings,
                 k,
                 seed=cfg.seed,
-                merge_ratio=cfg.cluster_merge_ratio,
-                smoothing_neighbours=cfg.cluster_smoothing_neighbours,
-                smoothing_min_similarity=cfg.cluster_smoothing_min_similarity,
                 threads=cfg.embed_threads,
                 scratch=Path(scratch),
+                **cfg.clustering_options(),
             )
         labels = result.labels
         metadata |= {
             "k_requested": k,
             "clusters": int(result.centroids.shape[0]),
-            "merge_ratio": cfg.cluster_merge_ratio,
-            "smoothing_neighbours": cfg.cluster_smoothing_neighbours,
+            **cfg.clustering_options(),
         }
     write_plan(cfg.restricted_dir, date, plan)
     context.add_output_metadata(metadata)

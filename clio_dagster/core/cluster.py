@@ -180,18 +180,21 @@ def merged_kmeans(
     min_size: int = 1,
     niter: int = FINE_CELL_ITERATIONS,
     max_points_per_centroid: int = FINE_CELL_TRAINING_POINTS,
+    links: np.ndarray | None = None,
+    link_weight: float = 0.0,
 ) -> KMeansResult:
     """``k`` clusters of the rows of ``x`` by spherical k-means into ``ratio * k`` cells, then
-    average-linkage (cosine) merging of the cells' centroids down to ``k``.
+    average-linkage merging of the cells down to ``k``.
 
     k-means alone cuts the data into cells of similar spread, so a large topic is split and a
     small distinct group is swallowed by a neighbour; merging the closest fine cells first keeps
     a small group apart when nothing is near it and joins the cells of one dense topic, so sizes
-    follow the data (as density clustering does) while the count stays ``k``. The fine pass runs
-    ``niter`` iterations on at most ``ratio * k * max_points_per_centroid`` sample points.
+    follow the data (as density clustering does) while the count stays ``k``. Two cells are as
+    close as the cosine of their centroids plus ``link_weight`` times the share of their rows'
+    neighbour ``links`` ((n, m) row indices, -1 for none: the ``Neighbours.hits`` of
+    ``core.neighbours``) that join one cell to the other. The fine pass runs ``niter``
+    iterations on at most ``ratio * k * max_points_per_centroid`` sample points.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
     if ratio < 1:
         raise ValueError(f"merged_kmeans: ratio must be >= 1 (got {ratio=})")
     fine = spherical_kmeans(
@@ -204,10 +207,43 @@ def merged_kmeans(
     )
     group = np.arange(fine.k)
     if fine.k > k:  # not so for ratio 1, or too few points for more cells than k
-        tree = linkage(fine.centroids.astype(np.float64), method="average", metric="cosine")
-        group = fcluster(tree, t=k, criterion="maxclust") - 1
+        centroids = fine.centroids.astype(np.float64)
+        closeness = centroids @ centroids.T
+        if links is not None and link_weight:
+            closeness += link_weight * link_shares(fine.labels, links, fine.k)
+        group = average_linkage_groups(closeness, k)
     labels = group[fine.labels].astype(np.int64)
     return _finish(labels, _cluster_sums(x, labels, int(group.max()) + 1), min_size)
+
+
+def link_shares(labels: np.ndarray, links: np.ndarray, cells: int) -> np.ndarray:
+    """(cells, cells): of all the neighbour links leaving the rows of two cells (``links``: each
+    row's nearest rows, -1 for none), the share that ends in the other cell; 1 when every
+    neighbour of each cell's rows lies in the other cell."""
+    from scipy import sparse
+
+    per_row = links.shape[1]
+    found = links.ravel() >= 0
+    source = np.repeat(labels, per_row)[found]
+    target = labels[links.ravel()[found]]
+    counts = sparse.coo_matrix(
+        (np.ones(len(source)), (source, target)), shape=(cells, cells)
+    ).toarray()  # duplicates add up
+    sizes = np.bincount(labels, minlength=cells).astype(np.float64)
+    return (counts + counts.T) / np.maximum(per_row * (sizes[:, None] + sizes[None, :]), 1.0)
+
+
+def average_linkage_groups(closeness: np.ndarray, k: int) -> np.ndarray:
+    """Group ids 0..k-1 of ``m`` items from the symmetric (m, m) ``closeness``: average linkage
+    (UPGMA, every item weighing the same) cut at ``k`` groups."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    # average linkage only compares averages, so any constant shift of the distances is harmless
+    distance = closeness.max() - closeness
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    return fcluster(tree, t=k, criterion="maxclust") - 1
 
 
 def cluster_embeddings(
@@ -218,18 +254,25 @@ def cluster_embeddings(
     merge_ratio: int = 3,
     smoothing_neighbours: int = 5,
     smoothing_min_similarity: float = 0.7,
+    link_neighbours: int = 15,
+    link_weight: float = 2.0,
     threads: int = 2,
     scratch: Path | None = None,
 ) -> KMeansResult:
     """The pipeline's base clusters of the rows of ``x``: each row smoothed with those of its
     ``smoothing_neighbours`` nearest rows at least ``smoothing_min_similarity`` similar (0
-    neighbours: not smoothed; ``core.neighbours``), then merged
-    k-means with ``merge_ratio`` (1: plain spherical k-means). The smoothed copy is written to
-    ``scratch/smoothed.npy`` when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in memory.
-    Labels are for the rows of ``x``; centroids are those of the smoothed rows.
+    neighbours: not smoothed; ``core.neighbours``), then merged k-means with ``merge_ratio``
+    (1: plain spherical k-means) whose merging adds to two cells' cosine ``link_weight`` times
+    the share of their rows' ``link_neighbours`` nearest rows that lie in the other cell (0
+    neighbours: cosine alone). One neighbour search serves both. The smoothed copy is written to ``scratch/smoothed.npy``
+    when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in memory. Labels are for the
+    rows of ``x``; centroids are those of the smoothed rows.
     """
-    from clio_dagster.core.neighbours import smoothed_embeddings
+    from clio_dagster.core.neighbours import nearest_neighbours, smoothed_embeddings
 
+    linked = merge_ratio > 1 and link_neighbours > 0 and link_weight != 0
+    searched = max(smoothing_neighbours, link_neighbours if linked else 0)
+    nearest = nearest_neighbours(x, searched, seed=seed, threads=threads) if searched else None
     vectors = x
     if smoothing_neighbours > 0:
         out = None
@@ -238,16 +281,14 @@ def cluster_embeddings(
                 scratch / "smoothed.npy", mode="w+", dtype=np.float32, shape=x.shape
             )
         vectors = smoothed_embeddings(
-            x,
-            smoothing_neighbours,
-            seed=seed,
-            threads=threads,
-            min_similarity=smoothing_min_similarity,
-            out=out,
+            x, smoothing_neighbours, min_similarity=smoothing_min_similarity, out=out, nearest=nearest
         )
-    if merge_ratio > 1:
-        return merged_kmeans(vectors, k, seed=seed, ratio=merge_ratio, threads=threads)
-    return spherical_kmeans(vectors, k, seed=seed, threads=threads)
+    if merge_ratio == 1:
+        return spherical_kmeans(vectors, k, seed=seed, threads=threads)
+    links = nearest.hits[:, :link_neighbours] if linked else None
+    return merged_kmeans(
+        vectors, k, seed=seed, ratio=merge_ratio, threads=threads, links=links, link_weight=link_weight
+    )
 
 
 def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:
