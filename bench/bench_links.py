@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,36 +27,26 @@ from clio_dagster.core.cluster import choose_k, cluster_embeddings  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 5000])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 11])
-    parser.add_argument("--handmade", action="store_true", help="also both hand-written corpora (3,000 each)")
+    bench_smoothing.add_day_arguments(parser)
     parser.add_argument("--cluster-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--configs", default="0:0,10:3,15:2,20:3")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "clio-bench-smoothing")
     args = parser.parse_args()
     settings = Settings()
-    days = [("sample", n, seed) for n in args.sizes for seed in args.seeds]
-    if args.handmade:
-        days += [("handmade", 3000, settings.seed), ("handmade2", 3000, settings.seed)]
     print("| corpus | n | data seed | links | weight | NMI mean (worst) | rec. mean (worst) | suppressed |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for kind, n, seed in days:
+    for kind, n, seed in bench_smoothing.labelled_days(args, settings):
         prepared, truth = bench_smoothing.corpus(kind, n, seed, args.cache, settings)
         k = choose_k(n, target_size=settings.cluster_size_target, max_k=settings.max_base_clusters)
         for config in args.configs.split(","):
             links, weight = config.split(":")
             runs = []
             for cluster_seed in args.cluster_seeds:
+                options = settings.clustering_options() | {
+                    "link_neighbours": int(links),
+                    "link_weight": float(weight),
+                }
                 labels = cluster_embeddings(
-                    prepared.embeddings,
-                    k,
-                    seed=cluster_seed,
-                    merge_ratio=settings.cluster_merge_ratio,
-                    smoothing_neighbours=settings.cluster_smoothing_neighbours,
-                    smoothing_min_similarity=settings.cluster_smoothing_min_similarity,
-                    link_neighbours=int(links),
-                    link_weight=float(weight),
-                    threads=settings.embed_threads,
+                    prepared.embeddings, k, seed=cluster_seed, threads=settings.embed_threads, **options
                 ).labels
                 scores = qs.score(prepared.facets, labels, truth)["overall"]
                 hidden = qs.suppressed_share(prepared.facets, labels, settings)

@@ -50,18 +50,29 @@ def nearest_other_agrees(prepared: qs.Prepared, truth: pl.DataFrame) -> float:
     return float(np.mean(topic[hits[:, 1]] == topic))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def add_day_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the labelled days (--sizes, --seeds, --handmade) and their --cache."""
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 5000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 11])
     parser.add_argument("--handmade", action="store_true", help="also both hand-written corpora (3,000 each)")
-    parser.add_argument("--configs", default="0:1:-1,0:3:-1,5:1:-1,5:3:-1,5:3:0.6,5:3:0.7,5:2:0.6,10:3:0.6")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "clio-bench-smoothing")
-    args = parser.parse_args()
-    settings = Settings()
+
+
+def labelled_days(args: argparse.Namespace, settings: Settings) -> list[tuple[str, int, int]]:
+    """(kind, conversations, data seed) of every day those options choose."""
     days = [("sample", n, seed) for n in args.sizes for seed in args.seeds]
     if args.handmade:
         days += [("handmade", 3000, settings.seed), ("handmade2", 3000, settings.seed)]
+    return days
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    add_day_arguments(parser)
+    parser.add_argument("--configs", default="0:1:-1,0:3:-1,5:1:-1,5:3:-1,5:3:0.6,5:3:0.7,5:2:0.6,10:3:0.6")
+    args = parser.parse_args()
+    settings = Settings()
+    days = labelled_days(args, settings)
     rows = []
     print("| corpus | n | seed | nearest agrees | neighbours | ratio | floor | NMI | rec. | suppressed |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
