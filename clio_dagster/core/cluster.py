@@ -264,9 +264,9 @@ def cluster_embeddings(
     neighbours: not smoothed; ``core.neighbours``), then merged k-means with ``merge_ratio``
     (1: plain spherical k-means) whose merging adds to two cells' cosine ``link_weight`` times
     the share of their rows' ``link_neighbours`` nearest rows that lie in the other cell (0
-    neighbours: cosine alone). One neighbour search serves both. The smoothed copy is written to ``scratch/smoothed.npy``
-    when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in memory. Labels are for the
-    rows of ``x``; centroids are those of the smoothed rows.
+    neighbours: cosine alone). One neighbour search serves both. The smoothed copy is written to
+    ``scratch/smoothed.npy`` when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in
+    memory. Labels are for the rows of ``x``; centroids are those of the smoothed rows.
     """
     from clio_dagster.core.neighbours import nearest_neighbours, smoothed_embeddings
 
