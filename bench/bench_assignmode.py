@@ -47,8 +47,8 @@ def bar_sweep(restricted: Path, day: str, taxonomy_date: str, truth: Path) -> li
     import numpy as np
     import polars as pl
 
-    from clio_dagster.core.taxonomy_reuse import load_taxonomy
-    from clio_dagster.core.trends import unit_rows
+    from clio_dagster.core.taxonomy.reuse import load_taxonomy
+    from clio_dagster.core.taxonomy.trends import unit_rows
 
     taxonomy = load_taxonomy(restricted, taxonomy_date)
     best = (unit_rows(np.load(restricted / day / "embeddings.npy")) @ unit_rows(taxonomy.centroids).T).max(
@@ -106,7 +106,7 @@ def main() -> None:
                 "ANTHROPIC_API_KEY": "bench",
                 **{f"CLIO_LLM_MODEL_{role.upper()}": model for role, model in ROLES.items()},
             }
-        from clio_dagster.core.taxonomy_reuse import TAXONOMY_TAG
+        from clio_dagster.core.taxonomy.reuse import TAXONOMY_TAG
         from clio_dagster.runner import run_partition
 
         instance = DagsterInstance.ephemeral()

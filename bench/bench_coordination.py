@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import psutil
 
-from clio_dagster.core.coordination import CoordinationParams, detect_coordination
+from clio_dagster.core.safety.coordination import CoordinationParams, detect_coordination
 
 VOCAB_SIZE = 5000
 

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from clio_dagster.core.embed import UseMultilingualEmbedder
+from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
 
 SUBJECTS = [
     "bake sourdough bread",

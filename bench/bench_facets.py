@@ -10,9 +10,9 @@ from pathlib import Path
 import psutil
 
 from clio_dagster.config import CustomFacet
-from clio_dagster.core.facets import extract_facets
+from clio_dagster.core.facets.extract import extract_facets
+from clio_dagster.core.facets.local import LocalFacetExtractor
 from clio_dagster.core.interfaces import FacetSpec
-from clio_dagster.core.local_facets import LocalFacetExtractor
 
 
 def _support():

@@ -18,7 +18,12 @@ import time
 
 import numpy as np
 
-from clio_dagster.core.cluster import KMEANS_PP_MIN_POINTS, choose_k, kmeans_plus_plus, spherical_kmeans
+from clio_dagster.core.clustering.cluster import (
+    KMEANS_PP_MIN_POINTS,
+    choose_k,
+    kmeans_plus_plus,
+    spherical_kmeans,
+)
 
 
 def synthetic_embeddings(

@@ -28,7 +28,7 @@ import bench_bertopic as bb  # noqa: E402
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
-from clio_dagster.core.cluster import choose_k, merged_kmeans  # noqa: E402
+from clio_dagster.core.clustering.cluster import choose_k, merged_kmeans  # noqa: E402
 
 
 def prepared(

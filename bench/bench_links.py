@@ -3,7 +3,7 @@
     python bench/bench_links.py --sizes 3000 5000 --seeds 1 2 3 11 --handmade [--cluster-seeds 0 1 2]
 
 Each labelled day (as in ``bench_smoothing.py``, same cache) is clustered by the pipeline's
-``core.cluster.cluster_embeddings`` with the default smoothing and merge ratio, under every
+``core.clustering.cluster.cluster_embeddings`` with the default smoothing and merge ratio, under every
 ``links:weight`` configuration of ``--configs`` (``0:0``: no links, the default before them) and
 every clustering seed. Per day and configuration: mean and worst NMI and reconstruction over the
 seeds, and the mean share of conversations in clusters under the publication thresholds.
@@ -22,7 +22,7 @@ import bench_smoothing  # noqa: E402
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
-from clio_dagster.core.cluster import choose_k, cluster_embeddings  # noqa: E402
+from clio_dagster.core.clustering.cluster import choose_k, cluster_embeddings  # noqa: E402
 
 
 def main() -> None:

@@ -52,9 +52,9 @@ def _shard(
 ) -> None:
     import polars as pl
 
-    from clio_dagster.core.facet_shards import as_two_pass, render_shard, shard_bounds
+    from clio_dagster.core.facets.local import VOCABULARY_SCHEMA
+    from clio_dagster.core.facets.shards import as_two_pass, render_shard, shard_bounds
     from clio_dagster.core.interfaces import FacetSpec
-    from clio_dagster.core.local_facets import VOCABULARY_SCHEMA
     from clio_dagster.llm.backends import build_llm_backends, options_from_settings
 
     os.environ.setdefault("ANTHROPIC_API_KEY", "bench")

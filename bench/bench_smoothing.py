@@ -6,7 +6,7 @@ Each generated day (``clio sample`` generator, one day of N conversations per se
 ``--handmade``, both hand-written corpora get local facets and USE embeddings once (cached under
 ``--cache``); then every configuration ``neighbours:ratio:min_similarity`` of ``--configs``
 clusters the same
-embeddings with the pipeline's k rule (``core.cluster.cluster_embeddings``). Also printed per
+embeddings with the pipeline's k rule (``core.clustering.cluster.cluster_embeddings``). Also printed per
 corpus: the share of conversations whose nearest other request has the same true topic, the
 ceiling that neighbour smoothing leans on. The last table averages each configuration over the
 generated days of one size.
@@ -27,7 +27,7 @@ import bench_kmerge  # noqa: E402
 import quality_support as qs  # noqa: E402
 
 from clio_dagster.config import Settings  # noqa: E402
-from clio_dagster.core.cluster import choose_k, cluster_embeddings  # noqa: E402
+from clio_dagster.core.clustering.cluster import choose_k, cluster_embeddings  # noqa: E402
 
 
 def corpus(kind: str, n: int, seed: int, cache: Path, settings: Settings) -> tuple[qs.Prepared, pl.DataFrame]:

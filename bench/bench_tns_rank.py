@@ -103,7 +103,7 @@ def run(home: Path, seed: int, days: int, per_day: int, rewrite: bool) -> None:
 
 def figures(home: Path, rescore: bool) -> list[dict]:
     from clio_dagster.config import Settings
-    from clio_dagster.core.disagreement import disagreement_report
+    from clio_dagster.core.safety.disagreement import disagreement_report
 
     settings = Settings()
     truth = pl.read_ndjson(home / "sample" / "truth.jsonl")

@@ -14,11 +14,11 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.config import Settings
-from clio_dagster.core.cluster import choose_k, cluster_embeddings
-from clio_dagster.core.embed import UseMultilingualEmbedder
-from clio_dagster.core.evaluation import evaluate
+from clio_dagster.core.clustering.cluster import choose_k, cluster_embeddings
+from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
+from clio_dagster.core.clustering.evaluation import evaluate
+from clio_dagster.core.facets.local import LocalFacetExtractor
 from clio_dagster.core.interfaces import FacetSpec
-from clio_dagster.core.local_facets import LocalFacetExtractor
 
 
 @dataclass

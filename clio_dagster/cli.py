@@ -57,7 +57,7 @@ def run_dates(settings: Settings, dates: list[str], *, rebuild_first: bool = Fal
 
     ``rebuild_first``: the first partition rebuilds the taxonomy whatever CLIO_TAXONOMY_MODE says.
     """
-    from clio_dagster.core.taxonomy_reuse import TAXONOMY_TAG
+    from clio_dagster.core.taxonomy.reuse import TAXONOMY_TAG
     from clio_dagster.runner import instance_for, run_partition
 
     instance = instance_for(settings)
@@ -221,7 +221,7 @@ def evaluate(
     import polars as pl
     from rich.table import Table
 
-    from clio_dagster.core.evaluation import evaluate as score
+    from clio_dagster.core.clustering.evaluation import evaluate as score
 
     settings = _apply(input=input, home=home)
     dates = _dates_in(input, None, None)

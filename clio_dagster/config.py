@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         return value
 
     def clustering_options(self) -> dict[str, int | float]:
-        """Keyword arguments of ``core.cluster.cluster_embeddings`` chosen by these settings."""
+        """Keyword arguments of ``core.clustering.cluster.cluster_embeddings`` chosen by these settings."""
         return {
             "merge_ratio": self.cluster_merge_ratio,
             "smoothing_neighbours": self.cluster_smoothing_neighbours,

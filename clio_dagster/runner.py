@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from dagster import DagsterEventType, DagsterInstance, JobDefinition, execute_job, reconstructable
@@ -134,7 +133,3 @@ def outcome_of(date: str, result: ExecutionResult) -> PartitionOutcome:
             k: v.value for k, v in clustered.metadata.items() if k.startswith(("taxonomy_", "unassigned_"))
         }
     return PartitionOutcome(date, True, run_id=result.run_id, metadata=metadata)
-
-
-def public_outputs(settings: Settings) -> list[Path]:
-    return sorted(settings.public_dir.glob("*/hierarchy.json"))

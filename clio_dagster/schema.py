@@ -95,15 +95,6 @@ FACET_FAILURES_SCHEMA = pl.Schema(
 )
 
 
-class FacetAnswer(BaseModel):
-    """What an LLM returns for one conversation (custom facets come as ``custom``)."""
-
-    request: str = Field(description="One or two sentences on what the user asked for, no private detail")
-    task: str = Field(description="What the assistant was asked to do, in a few words")
-    concerning: int = Field(ge=1, le=5, description="1 = benign, 5 = clearly harmful")
-    custom: dict[str, str | int | bool | None] = {}
-
-
 # ---- clusters and hierarchy --------------------------------------------------------------------
 
 ASSIGNMENTS_SCHEMA = pl.Schema(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from clio_dagster.core.cluster import choose_k, kmeans_plus_plus, spherical_kmeans
+from clio_dagster.core.clustering.cluster import choose_k, kmeans_plus_plus, spherical_kmeans
 
 
 def planted(

@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from clio_dagster.core.embed import (
+from clio_dagster.core.clustering.embed import (
     EmbedderError,
     LiteLLMEmbedder,
     SentenceTransformerEmbedder,

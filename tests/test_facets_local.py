@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import CustomFacet
-from clio_dagster.core.facets import FacetContractError, expected_facet_schema, extract_facets
+from clio_dagster.core.facets.extract import FacetContractError, expected_facet_schema, extract_facets
+from clio_dagster.core.facets.local import LocalFacetExtractor, detect_languages
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
-from clio_dagster.core.local_facets import LocalFacetExtractor, detect_languages
 
 _spec = importlib.util.spec_from_file_location("facets_support", Path(__file__).parent / "facets_support.py")
 support = importlib.util.module_from_spec(_spec)
@@ -264,7 +264,7 @@ def test_benign_multilingual_requests_are_not_concerning():
 def test_offensive_classifier_matches_the_package():
     from profanity_check import predict_prob
 
-    from clio_dagster.core.concern import offensive_probability
+    from clio_dagster.core.safety.concern import offensive_probability
 
     texts = ["you are a fucking idiot", "How do I bake bread?", "", "what a stupid shit answer", "Damn!! ok"]
     ours = offensive_probability(pl.Series(texts))
@@ -272,7 +272,7 @@ def test_offensive_classifier_matches_the_package():
 
 
 def test_chinese_compounds_become_overlapping_pairs():
-    from clio_dagster.core.text_tokens import tokens_of
+    from clio_dagster.core.facets.text_tokens import tokens_of
 
     assert tokens_of(["机器学习"]) == [["机器", "器学", "学习"]]
     texts = [["我想学习机器学习"], ["机器学习入门"], ["学习机器学习的方法"]]

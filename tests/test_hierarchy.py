@@ -3,9 +3,9 @@ import itertools
 import numpy as np
 import pytest
 
-from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy, level_sizes
 from clio_dagster.core.interfaces import ClusterGroups
-from clio_dagster.core.naming import LocalClusterNamer
+from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy, level_sizes
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 from clio_dagster.schema import ClusterName
 
 

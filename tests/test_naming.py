@@ -1,7 +1,7 @@
 import numpy as np
 
 from clio_dagster.core.interfaces import ClusterGroups
-from clio_dagster.core.naming import LocalClusterNamer, distinctive_terms
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer, distinctive_terms
 
 
 def _groups():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clio_dagster.core.neighbours import nearest_neighbours, smoothed_embeddings
+from clio_dagster.core.clustering.neighbours import nearest_neighbours, smoothed_embeddings
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

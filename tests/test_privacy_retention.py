@@ -12,7 +12,7 @@ import polars as pl
 from dagster import build_schedule_context
 
 from clio_dagster.core.files import restricted_dir, write_restricted_bytes, write_restricted_text
-from clio_dagster.core.retention import apply_retention, due_partitions
+from clio_dagster.core.privacy.retention import apply_retention, due_partitions
 from clio_dagster.schema import QUARANTINE_SCHEMA
 from clio_dagster.sensors.retention import retention_job, retention_schedule
 

@@ -12,7 +12,13 @@ import pytest
 
 from clio_dagster.config import Settings
 from clio_dagster.core.privacy.dp import bound_contributions, error_bound, node_counts
-from clio_dagster.core.publish import Thresholds, dp_config, node_paths, node_statistics, release_with_dp
+from clio_dagster.core.privacy.publish import (
+    Thresholds,
+    dp_config,
+    node_paths,
+    node_statistics,
+    release_with_dp,
+)
 from clio_dagster.schema import HierarchyNode
 
 _spec = importlib.util.spec_from_file_location(

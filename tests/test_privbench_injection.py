@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import Settings
-from clio_dagster.core.naming import LocalClusterNamer
-from clio_dagster.core.text_tokens import word_tokens
+from clio_dagster.core.facets.text_tokens import word_tokens
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 from clio_dagster.schema import ClusterName
 
 _spec = importlib.util.spec_from_file_location(

@@ -3,14 +3,14 @@ findings (and so are redacted or withheld) even when the PII scanner does not kn
 
 from __future__ import annotations
 
-from clio_dagster.core.audit import (
+from clio_dagster.core.local_backends import NoAuditor
+from clio_dagster.core.privacy.screen import (
     RareTerm,
     rare_proper_terms,
     rare_term_scanner,
     redact_findings,
     screen_hierarchy,
 )
-from clio_dagster.core.local_backends import NoAuditor
 from clio_dagster.schema import HierarchyNode
 
 RAW = [

@@ -1,6 +1,6 @@
 import polars as pl
 
-from clio_dagster.core.publish import (
+from clio_dagster.core.privacy.publish import (
     Thresholds,
     cluster_sizes,
     node_paths,

@@ -17,12 +17,12 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import Settings
-from clio_dagster.core.embed import UseMultilingualEmbedder
-from clio_dagster.core.evaluation import evaluate
-from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy, cluster_centroids
+from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
+from clio_dagster.core.clustering.evaluation import evaluate
+from clio_dagster.core.facets.local import LocalFacetExtractor
 from clio_dagster.core.interfaces import ClusterGroups, FacetSpec
-from clio_dagster.core.local_facets import LocalFacetExtractor
-from clio_dagster.core.naming import LocalClusterNamer
+from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy, cluster_centroids
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 from clio_dagster.ingest import ingest_partition
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.local_facets import k_anonymous_request
+from clio_dagster.core.facets.local import k_anonymous_request
 
 # A fake embedder: words of the same meaning share an axis; anything else gets its own axis.
 MEANING = {"tax": 0, "taxes": 0, "steuererklärung": 0, "impuestos": 0, "garden": 1, "jardín": 1}

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from clio_dagster.core.cluster import (
+from clio_dagster.core.clustering.cluster import (
     FINE_CELL_ITERATIONS,
     FINE_CELL_TRAINING_POINTS,
     average_linkage_groups,

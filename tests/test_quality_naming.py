@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clio_dagster.core.interfaces import ClusterGroups
-from clio_dagster.core.naming import LocalClusterNamer
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 
 
 def _groups(topics: list[list[str]], per_topic: int = 30) -> ClusterGroups:

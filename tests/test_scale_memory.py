@@ -9,8 +9,8 @@ import polars as pl
 from dagster import asset, materialize
 
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.embed import DistinctRows, distinct_rows, embed_day
-from clio_dagster.core.minhash import word_counts, word_lists
+from clio_dagster.core.clustering.embed import DistinctRows, distinct_rows, embed_day
+from clio_dagster.core.safety.minhash import word_counts, word_lists
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager, _save_rows
 
@@ -104,7 +104,7 @@ def _rss_file_kib() -> int:
 
 
 def test_passes_over_a_mapped_day_release_its_pages(tmp_path):
-    from clio_dagster.core.cluster import spherical_kmeans
+    from clio_dagster.core.clustering.cluster import spherical_kmeans
     from clio_dagster.core.mapped import float32_blocks, gather_rows
 
     rng = np.random.default_rng(0)

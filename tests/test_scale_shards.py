@@ -11,15 +11,15 @@ import pytest
 from dagster import materialize
 
 from clio_dagster.config import CustomFacet
-from clio_dagster.core.facet_shards import (
+from clio_dagster.core.facets.extract import FacetContractError, extract_facets
+from clio_dagster.core.facets.local import LocalFacetExtractor
+from clio_dagster.core.facets.shards import (
     as_two_pass,
     day_vocabulary,
     extract_sharded,
     shard_bounds,
 )
-from clio_dagster.core.facets import FacetContractError, extract_facets
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
-from clio_dagster.core.local_facets import LocalFacetExtractor
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.resources.storage import RestrictedFileIOManager
 

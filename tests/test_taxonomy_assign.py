@@ -15,7 +15,7 @@ from dagster import DagsterInstance
 from env_support import use_clio_env
 
 from clio_dagster.config import Settings
-from clio_dagster.core.taxonomy_reuse import (
+from clio_dagster.core.taxonomy.reuse import (
     TAXONOMY_TAG,
     StoredTaxonomy,
     TaxonomyMissingError,
@@ -27,7 +27,7 @@ from clio_dagster.core.taxonomy_reuse import (
     save_taxonomy,
     unassigned_node_id,
 )
-from clio_dagster.core.trends import SNAPSHOT_SCHEMA, TrendParams, track_nodes
+from clio_dagster.core.taxonomy.trends import SNAPSHOT_SCHEMA, TrendParams, track_nodes
 from clio_dagster.runner import run_partition
 from clio_dagster.schema import HierarchyNode
 from clio_dagster.sensors.daily import weekly_rebuild_due
@@ -148,7 +148,7 @@ class CallCounter:
 
     def __init__(self, patch: pytest.MonkeyPatch) -> None:
         import clio_dagster.assets.hierarchy as hierarchy_asset
-        from clio_dagster.core.naming import LocalClusterNamer
+        from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 
         self.calls = {"name_clusters": 0, "build_hierarchy": 0}
         for owner, name in ((LocalClusterNamer, "name_clusters"), (hierarchy_asset, "build_hierarchy")):

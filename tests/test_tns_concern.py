@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clio_dagster.core.concern import concern_facets, concern_scores
+from clio_dagster.core.safety.concern import concern_facets, concern_scores
 
 
 def _scores(rows: list[tuple[str, str]]) -> list[int]:

@@ -10,13 +10,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from clio_dagster.core.coordination import (
+from clio_dagster.core.safety.coordination import (
     COORDINATED_SCHEMA,
     CoordinationParams,
     detect_coordination,
     template_texts,
 )
-from clio_dagster.core.minhash import estimated_jaccard, minhash_signatures
+from clio_dagster.core.safety.minhash import estimated_jaccard, minhash_signatures
 
 _spec = importlib.util.spec_from_file_location("tns_support", Path(__file__).with_name("tns_support.py"))
 support = importlib.util.module_from_spec(_spec)

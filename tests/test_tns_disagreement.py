@@ -8,7 +8,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from clio_dagster.core.disagreement import correlations, disagreement_report, public_view, wilson_bounds
+from clio_dagster.core.safety.disagreement import (
+    correlations,
+    disagreement_report,
+    public_view,
+    wilson_bounds,
+)
 
 FP_LEAF, FN_LEAF = "leaf-roleplay-stats", "leaf-translation"
 

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from clio_dagster.core.language_rates import (
+from clio_dagster.core.safety.language_rates import (
     LANGUAGE_RATES_SCHEMA,
     language_rates,
     most_language_specific,

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from clio_dagster.core.trends import (
+from clio_dagster.core.taxonomy.trends import (
     TRENDS_SCHEMA,
     TrendParams,
     assign_to_taxonomy,
@@ -156,7 +156,7 @@ def test_assign_to_taxonomy_and_node_centroids():
 
 
 def test_parent_is_emerging_only_if_all_children_are():
-    from clio_dagster.core.trends import settle_parents
+    from clio_dagster.core.taxonomy.trends import settle_parents
 
     trends = pl.DataFrame(
         {

@@ -5,7 +5,12 @@ from dagster import AssetExecutionContext, MetadataValue, asset
 
 from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.audit import rare_proper_terms, rare_term_scanner, redact_findings, screen_hierarchy
+from clio_dagster.core.privacy.screen import (
+    rare_proper_terms,
+    rare_term_scanner,
+    redact_findings,
+    screen_hierarchy,
+)
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
@@ -26,7 +31,7 @@ def screened_hierarchy(
     counts as a finding: an LLM namer that copied it (an obeyed injection, say) is caught even where
     the scanner does not know the name.
     """
-    from clio_dagster.core.local_facets import label_words
+    from clio_dagster.core.facets.local import label_words
     from clio_dagster.core.privacy.pii import scan_texts
 
     cfg = settings.get()

@@ -11,8 +11,8 @@ from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.cluster import choose_k, cluster_embeddings
-from clio_dagster.core.taxonomy_reuse import (
+from clio_dagster.core.clustering.cluster import choose_k, cluster_embeddings
+from clio_dagster.core.taxonomy.reuse import (
     TAXONOMY_TAG,
     assign_clusters,
     load_taxonomy,

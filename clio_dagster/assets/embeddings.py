@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.embed import DistinctRows, embed_day
+from clio_dagster.core.clustering.embed import DistinctRows, embed_day
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.settings import ClioSettings
 

@@ -4,7 +4,7 @@ A graph-backed asset: the day is cut into shards of ``facet_shard_rows`` convers
 outputs), each shard is prepared in its own step, the day's k-anonymous vocabulary is built once
 from every shard's (token, user) pairs, each shard is rendered in its own step, and the shards are
 collected in order. The multiprocess, k8s or celery executors run the shard steps in parallel;
-see ``core/facet_shards.py`` for why the vocabulary needs the whole day first.
+see ``core/facets/shards.py`` for why the vocabulary needs the whole day first.
 """
 
 import io
@@ -25,7 +25,7 @@ from dagster import (
 from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
-from clio_dagster.core.facet_shards import (
+from clio_dagster.core.facets.shards import (
     as_two_pass,
     combine_shards,
     day_vocabulary,

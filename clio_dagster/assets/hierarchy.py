@@ -7,9 +7,9 @@ from dagster import AssetExecutionContext, asset
 from clio_dagster.assets.naming import surviving_groups
 from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.hierarchy import HierarchySpec, build_hierarchy
-from clio_dagster.core.publish import node_paths
-from clio_dagster.core.taxonomy_reuse import load_taxonomy, read_plan, reused_hierarchy
+from clio_dagster.core.privacy.publish import node_paths
+from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy
+from clio_dagster.core.taxonomy.reuse import load_taxonomy, read_plan, reused_hierarchy
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings

@@ -6,10 +6,10 @@ from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.hierarchy import cluster_centroids
 from clio_dagster.core.interfaces import ClusterGroups
-from clio_dagster.core.publish import Thresholds, cluster_sizes, surviving_clusters
-from clio_dagster.core.taxonomy_reuse import load_taxonomy, read_plan, taxonomy_names
+from clio_dagster.core.privacy.publish import Thresholds, cluster_sizes, surviving_clusters
+from clio_dagster.core.taxonomy.hierarchy import cluster_centroids
+from clio_dagster.core.taxonomy.reuse import load_taxonomy, read_plan, taxonomy_names
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 

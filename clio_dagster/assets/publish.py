@@ -8,9 +8,9 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.core.publish import Thresholds, dp_config, node_statistics, release_with_dp
-from clio_dagster.core.report import node_table, render_report
-from clio_dagster.core.taxonomy_reuse import read_plan, report_paragraph
+from clio_dagster.core.privacy.publish import Thresholds, dp_config, node_statistics, release_with_dp
+from clio_dagster.core.taxonomy.report import node_table, render_report
+from clio_dagster.core.taxonomy.reuse import read_plan, report_paragraph
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode, PrivacySummary, PublicHierarchy
@@ -76,7 +76,7 @@ def audited_hierarchy(
 
 def public_language_rates(rates: pl.DataFrame, node_ids: set[str], thresholds: Thresholds) -> dict:
     """Node × language over-representation, only for cells that pass both privacy thresholds."""
-    from clio_dagster.core.language_rates import most_language_specific
+    from clio_dagster.core.safety.language_rates import most_language_specific
 
     cells = rates.filter(
         pl.col("node_id").is_in(list(node_ids))
@@ -120,7 +120,7 @@ def public_hierarchy(
 ) -> MaterializeResult:
     """Writes ``public/<date>/``: hierarchy.json, report.md, and the public views of the disagreement
     and language reports (public nodes only); runs only after the blocking privacy checks pass."""
-    from clio_dagster.core.disagreement import public_view
+    from clio_dagster.core.safety.disagreement import public_view
 
     cfg = settings.get()
     out = cfg.public_partition(context.partition_key)

@@ -18,7 +18,7 @@ def disagreement(
     assignments: pl.DataFrame,
 ) -> dict:
     """Where the existing safety classifier and the concern facet disagree, per cluster and node."""
-    from clio_dagster.core.disagreement import disagreement_report
+    from clio_dagster.core.safety.disagreement import disagreement_report
 
     rows = (
         facets.select("conversation_id", "user_id", "concerning")
@@ -53,7 +53,7 @@ def coordinated(
     settings: ClioSettings,
 ) -> pl.DataFrame:
     """Groups of accounts sending near-duplicate or templated requests, with evidence per account."""
-    from clio_dagster.core.coordination import CoordinationParams, detect_coordination, template_text
+    from clio_dagster.core.safety.coordination import CoordinationParams, detect_coordination, template_text
 
     cfg = settings.get()
     # only the columns used: the users' words are read from the messages, the rest is never loaded
@@ -80,7 +80,7 @@ def coordinated(
 @observed
 def language_rates(facets: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
     """Each node's share within each language against its share overall, with a 95% interval."""
-    from clio_dagster.core.language_rates import language_rates as rates
+    from clio_dagster.core.safety.language_rates import language_rates as rates
 
     rows = facets.select("conversation_id", "user_id", "language").join(
         assignments.select("conversation_id", "node_path"), on="conversation_id", maintain_order="left"

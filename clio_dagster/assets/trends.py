@@ -11,10 +11,10 @@ from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.config import Settings
 from clio_dagster.core.files import write_restricted_bytes
-from clio_dagster.core.hierarchy import cluster_centroids
-from clio_dagster.core.taxonomy import track_hierarchy
-from clio_dagster.core.taxonomy_reuse import read_plan, save_taxonomy
-from clio_dagster.core.trends import SNAPSHOT_SCHEMA, TrendParams, trend_alerts
+from clio_dagster.core.taxonomy.hierarchy import cluster_centroids
+from clio_dagster.core.taxonomy.reuse import read_plan, save_taxonomy
+from clio_dagster.core.taxonomy.stable_ids import track_hierarchy
+from clio_dagster.core.taxonomy.trends import SNAPSHOT_SCHEMA, TrendParams, trend_alerts
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
 

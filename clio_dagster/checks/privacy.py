@@ -12,7 +12,7 @@ from dagster import AssetCheckResult, AssetIn, asset_check
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.assets.publish import audited_hierarchy
 from clio_dagster.checks.privacy_results import check_result
-from clio_dagster.core.report import render_report
+from clio_dagster.core.taxonomy.report import render_report
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import PublicHierarchy
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from clio_dagster.config import Settings
+from clio_dagster.core.facets.local import LocalFacetExtractor
 from clio_dagster.core.interfaces import Backends
-from clio_dagster.core.local_facets import LocalFacetExtractor
-from clio_dagster.core.naming import LocalClusterNamer
+from clio_dagster.core.taxonomy.naming import LocalClusterNamer
 
 
 class NoAuditor:

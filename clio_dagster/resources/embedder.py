@@ -8,6 +8,6 @@ from clio_dagster.core.interfaces import Embedder
 
 class EmbedderResource(ConfigurableResource):
     def embedder(self, settings: Settings) -> Embedder:
-        from clio_dagster.core.embed import make_embedder
+        from clio_dagster.core.clustering.embed import make_embedder
 
         return make_embedder(settings.embedder, threads=settings.embed_threads)

@@ -10,7 +10,7 @@ import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
 from pydantic import BaseModel, TypeAdapter
 
-from clio_dagster.core.embed import DistinctRows
+from clio_dagster.core.clustering.embed import DistinctRows
 from clio_dagster.core.files import write_restricted_bytes, write_restricted_stream
 from clio_dagster.resources.settings import ClioSettings
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, timedelta
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from clio_dagster.config import Settings
-from clio_dagster.core.taxonomy_reuse import TAXONOMY_TAG
+from clio_dagster.core.taxonomy.reuse import TAXONOMY_TAG
 
 # 01:00 UTC leaves an hour for late records of yesterday to land before its run reads them.
 DAILY_CRON = "0 1 * * *"

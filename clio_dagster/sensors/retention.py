@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from clio_dagster.config import Settings
-from clio_dagster.core.retention import apply_retention
+from clio_dagster.core.privacy.retention import apply_retention
 
 
 class RetentionConfig(Config):

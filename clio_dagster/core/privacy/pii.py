@@ -60,11 +60,6 @@ def scan_texts(texts: Sequence[str], *, batch_size: int = 64) -> list[list[PIIFi
     return [by_text[text] for text in texts]
 
 
-def contains_pii(text: str) -> bool:
-    """Whether a single string has any finding (convenience over :func:`scan_texts`)."""
-    return bool(scan_texts([text])[0])
-
-
 def _findings(text: str, results: list[Any]) -> list[PIIFinding]:
     findings = []
     for result in sorted(results, key=lambda r: (r.start, -r.score)):

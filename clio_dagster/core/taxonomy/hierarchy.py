@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clio_dagster.core.cluster import spherical_kmeans
+from clio_dagster.core.clustering.cluster import spherical_kmeans
 from clio_dagster.core.interfaces import ClusterGroups, ClusterNamer, Embedder, HierarchyNamer
 from clio_dagster.core.mapped import float32_blocks
 from clio_dagster.schema import ClusterName, HierarchyNode

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clio_dagster.core.custom_facets import CUSTOM_FACET_DTYPES
+from clio_dagster.core.facets.custom import CUSTOM_FACET_DTYPES
 from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
 from clio_dagster.schema import FACETS_SCHEMA
 

@@ -30,17 +30,17 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.concern import concern_facets, stems_pattern
-from clio_dagster.core.custom_facets import custom_facet_column
-from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER, HARM_LABELS, QUESTION_CUES, TASK_CUES
-from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
-from clio_dagster.core.text_tokens import (
+from clio_dagster.core.facets.custom import custom_facet_column
+from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER, HARM_LABELS, QUESTION_CUES, TASK_CUES
+from clio_dagster.core.facets.text_tokens import (
     CHUNK_ROWS,
     explode_tokens,
     scrub_identifiers,
     stop_words,
     word_tokens,
 )
+from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
+from clio_dagster.core.safety.concern import concern_facets, stems_pattern
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
@@ -277,7 +277,7 @@ def _within_budget(messages: pl.Expr, budget: int) -> pl.Expr:
 class LocalFacetExtractor:
     """``FacetExtractor`` from text statistics: no network, no model download, deterministic.
 
-    Also a two-pass extractor (``core.facet_shards``): ``prepare`` and ``token_pairs`` per shard,
+    Also a two-pass extractor (``core.facets.shards``): ``prepare`` and ``token_pairs`` per shard,
     ``vocabulary`` over all shards, then ``render`` per shard gives exactly what ``extract`` gives.
     ``embedder`` generalises rare request words to shared ones (default: the bundled USE model,
     loaded on first use); ``generalise=False`` keeps only literally shared words.
@@ -291,7 +291,7 @@ class LocalFacetExtractor:
         if not self.generalise:
             return None
         if self._embedder is None:
-            from clio_dagster.core.embed import UseMultilingualEmbedder
+            from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
 
             self._embedder = UseMultilingualEmbedder()
         return self._embedder

@@ -15,9 +15,9 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.facet_lexicons import CONVERSATIONAL_FILLER
+from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER
+from clio_dagster.core.facets.text_tokens import any_language_stop_words
 from clio_dagster.core.interfaces import ClusterGroups, Embedder
-from clio_dagster.core.text_tokens import any_language_stop_words
 from clio_dagster.schema import ClusterName
 
 _TOKEN = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
@@ -32,11 +32,6 @@ COHERENCE_POWER = 2.0
 def stopwords() -> frozenset[str]:
     """Function words of every language plus conversational filler: they describe no topic."""
     return any_language_stop_words() | CONVERSATIONAL_FILLER
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens, without numbers."""
-    return _TOKEN.findall(text.lower())
 
 
 @dataclass(frozen=True)
@@ -272,7 +267,7 @@ class LocalClusterNamer:
             table = distinctive_terms(groups, top=self.top_terms, min_users=self.min_users_per_term)
             return compose_names(table, centroids, groups.reserved_titles)
         if self._embedder is None:
-            from clio_dagster.core.embed import UseMultilingualEmbedder
+            from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
 
             self._embedder = UseMultilingualEmbedder()
         table = distinctive_terms(groups, top=CANDIDATES, min_users=self.min_users_per_term)

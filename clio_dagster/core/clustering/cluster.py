@@ -192,7 +192,7 @@ def merged_kmeans(
     follow the data (as density clustering does) while the count stays ``k``. Two cells are as
     close as the cosine of their centroids plus ``link_weight`` times the share of their rows'
     neighbour ``links`` ((n, m) row indices, -1 for none: the ``Neighbours.hits`` of
-    ``core.neighbours``) that join one cell to the other. The fine pass runs ``niter``
+    ``core.clustering.neighbours``) that join one cell to the other. The fine pass runs ``niter``
     iterations on at most ``ratio * k * max_points_per_centroid`` sample points.
     """
     if ratio < 1:
@@ -261,14 +261,14 @@ def cluster_embeddings(
 ) -> KMeansResult:
     """The pipeline's base clusters of the rows of ``x``: each row smoothed with those of its
     ``smoothing_neighbours`` nearest rows at least ``smoothing_min_similarity`` similar (0
-    neighbours: not smoothed; ``core.neighbours``), then merged k-means with ``merge_ratio``
+    neighbours: not smoothed; ``core.clustering.neighbours``), then merged k-means with ``merge_ratio``
     (1: plain spherical k-means) whose merging adds to two cells' cosine ``link_weight`` times
     the share of their rows' ``link_neighbours`` nearest rows that lie in the other cell (0
     neighbours: cosine alone). One neighbour search serves both. The smoothed copy is written to
     ``scratch/smoothed.npy`` when ``scratch`` is given (a day of 1M rows is 2 GB), else kept in
     memory. Labels are for the rows of ``x``; centroids are those of the smoothed rows.
     """
-    from clio_dagster.core.neighbours import nearest_neighbours, smoothed_embeddings
+    from clio_dagster.core.clustering.neighbours import nearest_neighbours, smoothed_embeddings
 
     linked = merge_ratio > 1 and link_neighbours > 0 and link_weight != 0
     searched = max(smoothing_neighbours, link_neighbours if linked else 0)

@@ -8,7 +8,7 @@ noise (one mean-shift step). Only neighbours at least ``min_similarity`` similar
 distinct group (thirty harmful translation requests among hundreds of benign ones) keeps to
 itself instead of being blended into the crowd around it, which the trust-and-safety rankings
 need (bench/results/quality3.md). The same search also gives merged k-means its neighbour links
-(``core.cluster``). Neighbours are exact below ``exact_below`` rows and come from an inverted-file
+(``core.clustering.cluster``). Neighbours are exact below ``exact_below`` rows and come from an inverted-file
 index with 8-bit codes above it, so memory stays at a quarter of the input array.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clio_dagster.core.cluster import _training_sample, _unit, _unit_in_place
+from clio_dagster.core.clustering.cluster import _training_sample, _unit, _unit_in_place
 from clio_dagster.core.mapped import float32_blocks, gather_rows
 
 EXACT_BELOW = 20_000

@@ -23,9 +23,9 @@ from typing import Protocol, runtime_checkable
 
 import polars as pl
 
-from clio_dagster.core.facets import validate_facets
+from clio_dagster.core.facets.extract import validate_facets
+from clio_dagster.core.facets.local import VOCABULARY_SCHEMA
 from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
-from clio_dagster.core.local_facets import VOCABULARY_SCHEMA
 
 PAIRS_SCHEMA = pl.Schema({"token_hash": pl.UInt64, "user_hash": pl.UInt64, "token": pl.Utf8})
 

@@ -34,7 +34,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from clio_dagster.core.mapped import release_pages
-from clio_dagster.core.minhash import (
+from clio_dagster.core.safety.minhash import (
     estimated_jaccard,
     lsh_candidate_pairs,
     minhash_signatures,
@@ -168,19 +168,6 @@ def _neighbour_pairs(embeddings: np.ndarray, rows: np.ndarray, params: Coordinat
         rows = np.broadcast_to(np.arange(start, start + len(found))[:, None], found.shape)
         pairs.append(unique_pairs(np.stack([rows[valid], found[valid]], axis=1)))
     return unique_pairs(np.concatenate(pairs)) if pairs else np.empty((0, 2), dtype=np.int64)
-
-
-def _cosines(
-    embeddings: np.ndarray, rows: np.ndarray, pairs: np.ndarray, chunk_size: int = 16_384
-) -> np.ndarray:
-    """Exact cosine of each pair of unit rows; small chunks, as each gathers 2 x chunk x dim floats."""
-    out = np.empty(len(pairs), dtype=np.float32)
-    for start in range(0, len(pairs), chunk_size):
-        chunk = rows[pairs[start : start + chunk_size]]
-        out[start : start + len(chunk)] = np.einsum(
-            "ij,ij->i", embeddings[chunk[:, 0]], embeddings[chunk[:, 1]]
-        )
-    return out
 
 
 def similar_pairs(

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from clio_dagster.core.files import write_restricted_bytes, write_restricted_text
-from clio_dagster.core.trends import assign_to_taxonomy
+from clio_dagster.core.taxonomy.trends import assign_to_taxonomy
 from clio_dagster.schema import ClusterName, HierarchyNode
 
 TaxonomyMode = Literal["rebuild", "assign", "auto"]

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.publish import node_paths
-from clio_dagster.core.trends import TrendParams, node_centroids, settle_parents, snapshot, track_nodes
+from clio_dagster.core.privacy.publish import node_paths
+from clio_dagster.core.taxonomy.trends import (
+    TrendParams,
+    node_centroids,
+    settle_parents,
+    snapshot,
+    track_nodes,
+)
 from clio_dagster.schema import HierarchyNode
 
 CLUSTER_DEPTH = -1

@@ -32,8 +32,8 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.facet_lexicons import HARM_CATEGORIES, HARM_LABELS, INTENT_CUES, WRAPPER_CUES
-from clio_dagster.core.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
+from clio_dagster.core.facets.lexicons import HARM_CATEGORIES, HARM_LABELS, INTENT_CUES, WRAPPER_CUES
+from clio_dagster.core.facets.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
 
 OFFENSIVE_PROBABILITY = 0.5
 _CLASSIFIER_CHARS = 500  # the SVM sees the start of the user's text; cost grows with length

@@ -29,14 +29,6 @@ class EmbedderError(ValueError):
     """A bad embedder spec or a backend that cannot be loaded, with what to do about it."""
 
 
-def normalise_rows(x: np.ndarray) -> np.ndarray:
-    """float32 copy of ``x`` with every non-zero row scaled to unit L2 norm."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms
-
-
 @dataclass(frozen=True)
 class DistinctRows:
     """A day's embeddings held once per distinct text: row ``i`` is ``vectors[index[i]]``.
