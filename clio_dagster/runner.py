@@ -6,8 +6,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dagster import DagsterEventType, DagsterInstance, JobDefinition, execute_job, reconstructable
-from dagster._core.execution.execution_result import ExecutionResult
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    JobDefinition,
+    JobExecutionResult,
+    execute_job,
+    reconstructable,
+)
 
 from clio_dagster.assets.operations import LLM_POOL, LLM_POOL_SLOTS
 from clio_dagster.config import Settings
@@ -58,7 +64,7 @@ def ensure_llm_pool(instance: DagsterInstance, slots: int = LLM_POOL_SLOTS) -> N
         storage.set_concurrency_slots(LLM_POOL, slots)
 
 
-def failure_reason(result: ExecutionResult) -> str:
+def failure_reason(result: JobExecutionResult) -> str:
     """One line saying why a run did not publish: a blocking check, or the first failed step."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -121,7 +127,7 @@ def run_partition(
         return outcome_of(date, result)
 
 
-def outcome_of(date: str, result: ExecutionResult) -> PartitionOutcome:
+def outcome_of(date: str, result: JobExecutionResult) -> PartitionOutcome:
     """What a finished run of one partition says: published (with its metadata) or why not."""
     if not result.success:
         return PartitionOutcome(date, False, failure_reason(result), result.run_id)

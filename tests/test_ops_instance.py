@@ -56,7 +56,10 @@ def test_the_shipped_dagster_yaml_loads(tmp_path: Path, pg_url: str, monkeypatch
     shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
     with fresh_database(pg_url) as url:
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-        monkeypatch.setenv("CLIO_PG_URL", sqlalchemy_pg_url(url))
+        # the URL as the file's own example spells it: the psycopg2 driver named in the scheme
+        documented = url.replace("postgresql://", "postgresql+psycopg2://", 1)
+        assert "postgresql+psycopg2://" in (REPO / "dagster.yaml").read_text()
+        monkeypatch.setenv("CLIO_PG_URL", documented)
         with DagsterInstance.get() as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
             config = instance.get_concurrency_config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import polars as pl
 from dagster import AssetCheckResult, AssetCheckSpec, MaterializeResult, Output, asset, materialize
 
 from clio_dagster.assets.operations import observed
@@ -62,3 +63,53 @@ def test_the_wrapped_asset_keeps_its_description_and_inputs():
     node = defs.resolve_asset_graph().get(AssetKey("assignments"))
     assert "node_path" in (node.description or "")
     assert {k.to_user_string() for k in node.parent_keys} == {"base_clusters", "tracked_hierarchy"}
+
+
+def test_restricted_tables_carry_their_row_count_and_column_schema(tmp_path):
+    """Every DataFrame the restricted store writes is described in Dagster's standard table metadata."""
+    from dagster import TableSchema
+
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    @asset
+    def accounts() -> pl.DataFrame:
+        return pl.DataFrame({"user_id": ["a", "b", "c"], "turns": [1, 2, 3]})
+
+    settings = ClioSettings(home=str(tmp_path))
+    result = materialize(
+        [accounts], resources={"settings": settings, "io_manager": RestrictedFileIOManager(settings=settings)}
+    )
+    meta = _metadata(result, "accounts")
+    assert meta["dagster/row_count"] == 3
+    schema = meta["dagster/column_schema"]
+    assert isinstance(schema, TableSchema)
+    assert [(c.name, c.type) for c in schema.columns] == [("user_id", "String"), ("turns", "Int64")]
+
+
+def test_a_window_input_loads_the_partitions_that_exist(tmp_path):
+    """A self-dependent asset's trailing window: days never materialised are skipped, not an error."""
+    from dagster import AssetIn, DailyPartitionsDefinition, TimeWindowPartitionMapping
+
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    days = DailyPartitionsDefinition(start_date="2026-01-01")
+    window = TimeWindowPartitionMapping(start_offset=-3, end_offset=-1)
+
+    @asset(
+        partitions_def=days,
+        ins={"earlier": AssetIn("daily_rows", partition_mapping=window, metadata={"window": True})},
+    )
+    def daily_rows(context, earlier: pl.DataFrame) -> pl.DataFrame:
+        seen = earlier["day"].to_list() if earlier.width else []
+        return pl.DataFrame({"day": [context.partition_key], "seen": [",".join(seen)]})
+
+    settings = ClioSettings(home=str(tmp_path))
+    resources = {"settings": settings, "io_manager": RestrictedFileIOManager(settings=settings)}
+    for day in ("2026-01-02", "2026-01-04", "2026-01-05"):
+        assert materialize([daily_rows], partition_key=day, resources=resources).success
+    stored = pl.read_parquet(settings.get().restricted_partition("2026-01-05") / "daily_rows.parquet")
+    assert stored["seen"].to_list() == ["2026-01-02,2026-01-04"]
+    first = pl.read_parquet(settings.get().restricted_partition("2026-01-02") / "daily_rows.parquet")
+    assert first["seen"].to_list() == [""]

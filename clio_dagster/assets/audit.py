@@ -3,7 +3,7 @@
 import polars as pl
 from dagster import AssetExecutionContext, MetadataValue, asset
 
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
+from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.privacy.screen import (
     rare_proper_terms,
@@ -16,7 +16,14 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
 
 
-@asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", pool=LLM_POOL, backfill_policy=PER_DAY)
+@asset(
+    partitions_def=DAILY,
+    kinds={"privacy"},
+    group_name="publish",
+    pool=LLM_POOL,
+    retry_policy=LLM_RETRY,
+    backfill_policy=PER_DAY,
+)
 @observed
 def screened_hierarchy(
     context: AssetExecutionContext,

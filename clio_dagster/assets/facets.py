@@ -22,7 +22,7 @@ from dagster import (
     op,
 )
 
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
+from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
 from clio_dagster.core.facets.shards import (
@@ -66,7 +66,7 @@ def _additive(accounting: dict) -> dict:
     return {k: v for k, v in accounting.items() if isinstance(v, int | float) and "latency" not in k}
 
 
-@op(out={"prepared": Out(pl.DataFrame), "pairs": Out(pl.DataFrame)}, pool=LLM_POOL)
+@op(out={"prepared": Out(pl.DataFrame), "pairs": Out(pl.DataFrame)}, pool=LLM_POOL, retry_policy=LLM_RETRY)
 def prepare_facet_shard(shard: pl.DataFrame, settings: ClioSettings, llm: LLMResource):
     """Per-conversation work of one shard, and its (token, user) pairs for the day's vocabulary."""
     with llm.backends(settings.get()) as backends:
@@ -87,7 +87,11 @@ def facet_vocabulary(
     return vocabulary
 
 
-@op(out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)}, pool=LLM_POOL)
+@op(
+    out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)},
+    pool=LLM_POOL,
+    retry_policy=LLM_RETRY,
+)
 def render_facet_shard(
     prepared: pl.DataFrame, vocabulary: pl.DataFrame, settings: ClioSettings, llm: LLMResource
 ):

@@ -5,7 +5,7 @@ import polars as pl
 from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.naming import surviving_groups
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
+from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.privacy.publish import node_paths
 from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy
@@ -16,7 +16,14 @@ from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import ClusterName, HierarchyNode
 
 
-@asset(partitions_def=DAILY, kinds={"faiss"}, group_name="analysis", pool=LLM_POOL, backfill_policy=PER_DAY)
+@asset(
+    partitions_def=DAILY,
+    kinds={"faiss"},
+    group_name="analysis",
+    pool=LLM_POOL,
+    retry_policy=LLM_RETRY,
+    backfill_policy=PER_DAY,
+)
 @observed
 def hierarchy(
     context: AssetExecutionContext,

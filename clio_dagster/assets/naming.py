@@ -4,7 +4,7 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
-from clio_dagster.assets.operations import LLM_POOL, PER_DAY, observed
+from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.interfaces import ClusterGroups
 from clio_dagster.core.privacy.publish import Thresholds, cluster_sizes, surviving_clusters
@@ -30,7 +30,14 @@ def surviving_groups(
     )
 
 
-@asset(partitions_def=DAILY, kinds={"polars"}, group_name="analysis", pool=LLM_POOL, backfill_policy=PER_DAY)
+@asset(
+    partitions_def=DAILY,
+    kinds={"polars"},
+    group_name="analysis",
+    pool=LLM_POOL,
+    retry_policy=LLM_RETRY,
+    backfill_policy=PER_DAY,
+)
 @observed
 def cluster_names(
     context: AssetExecutionContext,

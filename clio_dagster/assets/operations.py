@@ -11,13 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
-from dagster import AssetExecutionContext, BackfillPolicy, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Backoff, Jitter, Output, RetryPolicy
 
 # Steps that call the LLM backend claim a slot in this pool, so concurrent runs (a backfill, the
 # daily schedule, a manual re-run) never multiply the provider's rate limit.
 LLM_POOL = "llm"
 # Default slots in that pool (steps, not requests: each step keeps CLIO_LLM_MAX_CONCURRENCY in flight).
 LLM_POOL_SLOTS = 2
+
+# Steps that call the LLM backend are retried as a whole when they crash (a provider outage that
+# outlasts the client's own retries, a lost worker): twice, 30 s then about 60 s later, jittered so
+# a backfill's retries do not hit the provider together. Cached answers make a retry cheap.
+LLM_RETRY = RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
 # One run per day: each day's analysis is independent, holds a whole day in memory, and trends
 # compare a day with the previous one, so days should land in order.
@@ -112,6 +117,7 @@ def observed(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _log(figures: dict[str, float]) -> None:
     context = AssetExecutionContext.get()
     context.log.info(
-        f"{context.asset_key.to_user_string()}: {figures['step_seconds']:.2f}s, "
+        f"{', '.join(k.to_user_string() for k in sorted(context.selected_asset_keys))}: "
+        f"{figures['step_seconds']:.2f}s, "
         f"peak RSS {figures['rss_peak_mb']:.0f} MB (+{figures['rss_growth_mb']:.0f} MB)"
     )

@@ -1,16 +1,29 @@
-"""Stable taxonomy across days: node ids persist while a topic persists; new topics are flagged."""
+"""Stable taxonomy across days: node ids persist while a topic persists; new topics are flagged.
 
-import datetime as dt
-import io
+``taxonomy`` is an asset of its own: each day's tracked nodes with their centroids, shares and
+concern. It depends on its own previous ``window_days`` partitions (a self-dependency through a time
+window), so Dagster sees the cross-day lineage, and a backfill from the UI or the daemon, under any
+run concurrency, tracks each day only after the days before it.
+"""
+
+import warnings
 
 import numpy as np
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    AssetOut,
+    Output,
+    TimeWindowPartitionMapping,
+    multi_asset,
+)
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.config import Settings
-from clio_dagster.core.files import write_restricted_bytes
 from clio_dagster.core.taxonomy.hierarchy import cluster_centroids
 from clio_dagster.core.taxonomy.reuse import read_plan, save_taxonomy
 from clio_dagster.core.taxonomy.stable_ids import track_hierarchy
@@ -18,24 +31,27 @@ from clio_dagster.core.taxonomy.trends import SNAPSHOT_SCHEMA, TrendParams, tren
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
 
-SNAPSHOT = "taxonomy.parquet"
+# the days before a partition that its tracking compares with (TrendParams.window_days)
+TRAILING_DAYS = TrendParams().window_days
+# Days before the partitions' start date simply do not exist; Dagster marks the parameter saying so beta.
+warnings.filterwarnings("ignore", message="Parameter `allow_nonexistent_upstream_partitions`")
+PREVIOUS_DAYS = TimeWindowPartitionMapping(
+    start_offset=-TRAILING_DAYS, end_offset=-1, allow_nonexistent_upstream_partitions=True
+)
 
 
-def trailing_history(cfg: Settings, date: str, window_days: int) -> pl.DataFrame:
-    """The snapshots of the ``window_days`` days before ``date`` that exist in the restricted zone."""
-    day = dt.date.fromisoformat(date)
-    paths = [
-        cfg.restricted_partition((day - dt.timedelta(days=back)).isoformat()) / SNAPSHOT
-        for back in range(1, window_days + 1)
-    ]
-    frames = [pl.read_parquet(p) for p in paths if p.exists()]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=SNAPSHOT_SCHEMA)
-
-
-@asset(
+@multi_asset(
+    outs={
+        "tracked_hierarchy": AssetOut(kinds={"faiss"}, group_name="publish"),
+        "taxonomy": AssetOut(
+            kinds={"polars"},
+            group_name="publish",
+            description="Each day's tracked nodes: stable id, depth, share, concern and centroid.",
+        ),
+    },
+    # `window`: the store loads whichever of those days exist (none before the first run)
+    ins={"history": AssetIn("taxonomy", partition_mapping=PREVIOUS_DAYS, metadata={"window": True})},
     partitions_def=DAILY,
-    kinds={"faiss"},
-    group_name="publish",
     backfill_policy=PER_DAY,
     check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy")],
 )
@@ -46,9 +62,11 @@ def tracked_hierarchy(
     base_clusters: pl.DataFrame,
     embeddings: np.ndarray,
     facets: pl.DataFrame,
+    history: pl.DataFrame,
     settings: ClioSettings,
 ):
-    """The screened hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``.
+    """The screened hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``;
+    and the day's ``taxonomy`` rows, which the next days are matched against.
 
     Its WARN check fails (and alerts on-call) when an emerging topic passes 1% of the day or a
     concerning topic grows fast. In assign mode the nodes keep the taxonomy's ids; on a rebuild,
@@ -58,7 +76,7 @@ def tracked_hierarchy(
     date = context.partition_key
     plan = read_plan(cfg.restricted_dir, date)
     params = TrendParams(keep_ids=plan.mode == "assign")
-    history = trailing_history(cfg, date, params.window_days)
+    history = history if history.width else pl.DataFrame(schema=SNAPSHOT_SCHEMA)
     tracked = track_hierarchy(
         date,
         screened_hierarchy,
@@ -68,9 +86,6 @@ def tracked_hierarchy(
         history,
         params,
     )
-    buffer = io.BytesIO()
-    tracked.snapshot.write_parquet(buffer)
-    write_restricted_bytes(cfg.restricted_partition(date) / SNAPSHOT, buffer.getvalue())
     if plan.mode == "rebuild":
         labels = base_clusters["cluster_id"].to_numpy()
         clusters = list(range(int(labels.max(initial=-1)) + 1))
@@ -88,8 +103,10 @@ def tracked_hierarchy(
         description=summary or "no emerging or fast-growing concerning topic",
         metadata={"alerts": len(alerts)},
     )
+    yield Output(tracked.snapshot, output_name="taxonomy")
     yield Output(
         tracked.nodes,
+        output_name="tracked_hierarchy",
         metadata={
             "history_days": history["date"].n_unique(),
             "matched": int(tracked.trends["matched_similarity"].is_not_null().sum()),

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
+from dagster import (
+    ConfigurableIOManager,
+    InputContext,
+    OutputContext,
+    ResourceDependency,
+    TableColumn,
+    TableSchema,
+)
 from pydantic import BaseModel, TypeAdapter
 
 from clio_dagster.core.clustering.embed import DistinctRows
@@ -44,10 +51,12 @@ class RestrictedFileIOManager(ConfigurableIOManager):
         if obj is None:
             return
         base = self._base(context)
+        metadata: dict[str, object] = {}
         if isinstance(obj, pl.DataFrame):
             path = write_restricted_stream(
                 base.with_name(base.name + ".parquet"), lambda f: obj.write_parquet(f, statistics=False)
             )
+            metadata = table_metadata(obj)
         elif isinstance(obj, np.ndarray):
             path = write_restricted_stream(
                 base.with_name(base.name + ".npy"), lambda f: np.save(f, obj, allow_pickle=False)
@@ -62,9 +71,11 @@ class RestrictedFileIOManager(ConfigurableIOManager):
             else:
                 data = json.dumps(obj, indent=1, sort_keys=True, default=str).encode()
             path = write_restricted_bytes(base.with_name(base.name + ".json"), data)
-        context.add_output_metadata({"path": str(path)})
+        context.add_output_metadata({"path": str(path), **metadata})
 
     def load_input(self, context: InputContext) -> object:
+        if context.definition_metadata.get("window"):
+            return self._load_window(context)
         base = self._base(context)
         for suffix in _EXTENSIONS:
             path = base.with_name(base.name + suffix)
@@ -85,6 +96,23 @@ class RestrictedFileIOManager(ConfigurableIOManager):
         if annotation is typing.Any or annotation is object or (upstream and not upstream.has_asset_key):
             return json.loads(path.read_bytes())
         return TypeAdapter(annotation).validate_json(path.read_bytes())
+
+    def _load_window(self, context: InputContext) -> pl.DataFrame:
+        """A time window of an asset's partitions (an input marked ``window``): the Parquet files of the
+        partitions that exist, in date order, as one frame; an empty frame when none does."""
+        restricted = self.settings.get()
+        name = context.asset_key.path[-1]
+        paths = [
+            restricted.restricted_partition(key) / f"{name}.parquet" for key in context.asset_partition_keys
+        ]
+        frames = [pl.read_parquet(path) for path in sorted(paths) if path.exists()]
+        return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
+def table_metadata(frame: pl.DataFrame) -> dict[str, object]:
+    """Dagster's standard table metadata: the row count and the column schema (names and polars types)."""
+    columns = [TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
+    return {"dagster/row_count": frame.height, "dagster/column_schema": TableSchema(columns=columns)}
 
 
 def _save_rows(handle: typing.BinaryIO, rows: DistinctRows) -> None:
