@@ -27,6 +27,10 @@ class CustomFacet(BaseModel):
     max: int | None = None
 
 
+# settings whose value must never reach the UI, logs or alerts (URLs can carry passwords and tokens)
+_SECRETS = ("pg_url", "alert_webhook_url", "alert_routing_key", "dp_noise_secret", "llm_api_base")
+
+
 class Settings(BaseSettings):
     """Every knob of the pipeline, with the defaults of DESIGN §3 (env prefix ``CLIO_``)."""
 
@@ -129,6 +133,13 @@ class Settings(BaseSettings):
             "link_neighbours": self.cluster_link_neighbours,
             "link_weight": self.cluster_link_weight,
         }
+
+    def effective(self) -> dict[str, object]:
+        """Every setting as a run uses it, for the UI and logs; secrets say only whether they are set."""
+        values = self.model_dump(mode="json")
+        for name in _SECRETS:
+            values[name] = "(set)" if values.get(name) else None
+        return values
 
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""

@@ -72,6 +72,15 @@ def test_partition_end_to_end(corpus_env: Settings, sample_corpus):
     ]
     assert evaluations and all(ev.passed for ev in evaluations)
 
+    # the settings the run resolved are in the UI (the first step's metadata), secrets masked
+    [ingested] = [
+        e.dagster_event.event_specific_data.materialization
+        for e in instance.all_logs(outcome.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        if e.dagster_event.asset_key.to_user_string() == "conversations"
+    ]
+    shown = ingested.metadata["settings"].value
+    assert shown["min_unique_users"] == settings.min_unique_users and shown["input"] == settings.input
+
     # nothing identifying in public
     public_files = [*settings.public_partition(date).iterdir(), settings.public_dir / "explorer.html"]
     text = "".join(p.read_text() for p in public_files)

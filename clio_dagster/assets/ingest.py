@@ -33,4 +33,6 @@ def conversations(context: AssetExecutionContext, settings: ClioSettings):
             f"no valid conversations for {context.partition_key} in {cfg.input} "
             f"({result.quarantined.height} records quarantined)"
         )
-    yield Output(result.kept, metadata={**counts.as_metadata(), "quarantine_added": added})
+    # the settings this run resolved from its environment, so the UI shows what the day ran with
+    metadata = {**counts.as_metadata(), "quarantine_added": added, "settings": cfg.effective()}
+    yield Output(result.kept, metadata=metadata)
