@@ -37,18 +37,18 @@ def trailing_history(cfg: Settings, date: str, window_days: int) -> pl.DataFrame
     kinds={"faiss"},
     group_name="publish",
     backfill_policy=PER_DAY,
-    check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy")],
+    check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy", partitions_def=DAILY)],
 )
 @observed
 def tracked_hierarchy(
     context: AssetExecutionContext,
-    screened_hierarchy: list[HierarchyNode],
+    audited_hierarchy: list[HierarchyNode],
     base_clusters: pl.DataFrame,
     embeddings: np.ndarray,
     facets: pl.DataFrame,
     settings: ClioSettings,
 ):
-    """The screened hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``.
+    """The audited hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``.
 
     Its WARN check fails (and alerts on-call) when an emerging topic passes 1% of the day or a
     concerning topic grows fast. In assign mode the nodes keep the taxonomy's ids; on a rebuild,
@@ -61,7 +61,7 @@ def tracked_hierarchy(
     history = trailing_history(cfg, date, params.window_days)
     tracked = track_hierarchy(
         date,
-        screened_hierarchy,
+        audited_hierarchy,
         base_clusters,
         embeddings,
         facets["concerning"],
