@@ -15,6 +15,8 @@ def test_definitions_load_with_every_stage_and_check():
         "hierarchy",
         "assignments",
         "audited_hierarchy",
+        "tracked_hierarchy",
+        "candidate_hierarchy",
         "public_hierarchy",
     } <= keys
     checks = {c.name for c in graph.asset_check_keys}

@@ -81,7 +81,7 @@ ALERT = Alert(
     job="daily",
     run_id="run-1",
     run_url=f"{UI}/runs/run-1",
-    asset="audited_hierarchy",
+    asset="candidate_hierarchy",
 )
 
 

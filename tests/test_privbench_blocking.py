@@ -37,7 +37,7 @@ def corpus_env(clio_home, sample_corpus, monkeypatch) -> Settings:
 
 
 def _leak_into_first_node(monkeypatch, edit: Callable[[PublicNode, pl.DataFrame], dict]) -> None:
-    """Make ``audited_hierarchy`` publish ``edit``'s changes to its first node, after screening."""
+    """Make ``candidate_hierarchy`` publish ``edit``'s changes to its first node, after screening."""
     real = publish_asset.node_statistics
 
     def leaking(nodes, facets, base, **kwargs) -> list[PublicNode]:
@@ -56,7 +56,7 @@ def _assert_blocked(settings: Settings, date: str, check: str) -> PublicHierarch
     assert check in outcome.reason
     assert not (settings.public_partition(date) / "hierarchy.json").exists()
     assert not (settings.public_dir / "explorer.html").exists()
-    candidate = settings.restricted_partition(date) / "audited_hierarchy.json"
+    candidate = settings.restricted_partition(date) / "candidate_hierarchy.json"
     return PublicHierarchy.model_validate_json(candidate.read_text())
 
 

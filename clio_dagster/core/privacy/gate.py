@@ -149,7 +149,7 @@ class PublicDocument:
     name: str
     text: str
     strings: list[PublicString] = field(default_factory=list)
-    # per date: the node records (dicts with id and parent_id) and the node ids other records cite
+    # per date: the node records (lists of objects with an id) and the node ids other records cite
     nodes: dict[str | None, list[dict]] = field(default_factory=dict)
     references: dict[str | None, list[str]] = field(default_factory=dict)
     records: list[tuple[str | None, dict]] = field(default_factory=list)  # (node id, any JSON object)
@@ -197,7 +197,7 @@ def _walk(document: PublicDocument, value: Any, date: str | None, node_id: str |
             # a key of data (a custom facet's value, say) never names the field in a reason
             _walk(document, item, date, node_id, key if FIELD_NAME.match(str(key)) else "value")
     elif isinstance(value, list):
-        if value and all(isinstance(v, dict) and "id" in v and "parent_id" in v for v in value):
+        if value and all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in value):
             document.nodes.setdefault(date, []).extend(value)
         for item in value:
             _walk(document, item, date, node_id, label)
@@ -268,7 +268,7 @@ def _threshold_violations(documents: list[PublicDocument], rules: PublicationRul
             ids = {n["id"] for n in nodes}
             published.setdefault(date, set()).update(ids)
             for node in nodes:
-                if node["parent_id"] is not None and node["parent_id"] not in ids:
+                if node.get("parent_id") is not None and node["parent_id"] not in ids:
                     out.append(
                         Violation("thresholds", f"parent node is not public ({document.name})", node["id"])
                     )
