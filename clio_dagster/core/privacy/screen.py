@@ -72,7 +72,9 @@ def judge_nodes(
         title, description, both = found[3 * i : 3 * i + 3]
         offset = len(node.title) + 1
         shifted = [TextFinding(f.entity_type, f.start + offset, f.end + offset) for f in description]
-        per_node.append([*title, *shifted, *both])
+        # a span found alone and again in the joined text is one finding
+        unique = {(f.entity_type, f.start, f.end): f for f in [*title, *shifted, *both]}
+        per_node.append(list(unique.values()))
     return per_node
 
 
