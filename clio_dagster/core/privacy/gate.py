@@ -326,26 +326,22 @@ def _text_violations(
     together for verbatim runs and ids that span two strings (a title then its description)."""
     strings = [s for d in documents for s in d.strings]
     wholes = [PublicString(None, d.name, "\n".join(s.text for s in d.strings)) for d in documents]
-    texts = [s.text for s in strings]
-    findings = judge_texts(
-        texts,
-        scanner=scanner if "pii" in checks else _no_findings,
+    scan = scanner if "pii" in checks else _no_findings
+
+    def strings_only(texts: Sequence[str]) -> list[list[Any]]:
+        # the PII scanner judges strings alone (never a whole document, where context would change
+        # its verdict); verbatim runs and ids are also sought across a document's strings
+        return scan(texts[: len(strings)]) + [[] for _ in texts[len(strings) :]]
+
+    found = judge_texts(
+        [s.text for s in [*strings, *wholes]],
+        scanner=strings_only,
         evidence=evidence if checks & {"verbatim", "ids"} else Evidence(),
         verbatim_words=rules.verbatim_words,
     )
-    whole_findings = (
-        judge_texts(
-            [w.text for w in wholes],
-            scanner=_no_findings,
-            evidence=evidence,
-            verbatim_words=rules.verbatim_words,
-        )
-        if checks & {"verbatim", "ids"}
-        else [[] for _ in wholes]
-    )
     out: dict[tuple[str, str | None, str], Violation] = {}
-    for string, found in [*zip(strings, findings, strict=True), *zip(wholes, whole_findings, strict=True)]:
-        for finding in found:
+    for string, findings in zip([*strings, *wholes], found, strict=True):
+        for finding in findings:
             check = _CHECK_OF_FINDING.get(finding.entity_type, "pii")
             if check not in checks:
                 continue
