@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
-STEPS = ("base_clusters", "cluster_names", "hierarchy", "screened_hierarchy", "tracked_hierarchy")
+STEPS = ("base_clusters", "cluster_names", "hierarchy", "audited_hierarchy", "tracked_hierarchy")
 ROLES = {
     "facets": "bench-facets",
     "naming": "bench-naming",

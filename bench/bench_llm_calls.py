@@ -19,7 +19,7 @@ STAGES = {
     "facets": "facets",
     "cluster_names": "naming",
     "hierarchy": "hierarchy",
-    "screened_hierarchy": "audit",
+    "audited_hierarchy": "audit",
 }
 
 

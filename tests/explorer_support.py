@@ -140,7 +140,7 @@ def day_hierarchy(
             "share": share,
             "languages": {k: v / norm for k, v in langs.items()},
             "concerning_mean": round(node["concern"] + rng.uniform(-0.1, 0.1), 3),
-            "audit_score": rng.choice([None, 1, 2]),
+            "audit_score": rng.choice([None, 4, 5]),
             "emerging": node["id"] == "L0-new",
             "previous_share": (previous or {}).get(node["id"]),
             "custom": {
@@ -239,3 +239,11 @@ def write_reports(folder: Path, hierarchy: dict, rng: random.Random) -> None:
         for node_lang in [max(node["languages"], key=node["languages"].get)]
     ]
     (folder / "languages.json").write_text(json.dumps({"nodes": rows}))
+
+
+def writer(public: Path):
+    """The publication gate over ``public`` with the fixtures' own bars (they hold small nodes)."""
+    from clio_dagster.core.privacy.gate import PublicationRules, PublicWriter
+    from clio_dagster.core.privacy.pii import scan_texts
+
+    return PublicWriter(Path(public), PublicationRules(min_unique_users=1, min_conversations=1), scan_texts)

@@ -15,6 +15,8 @@ def test_definitions_load_with_every_stage_and_check():
         "hierarchy",
         "assignments",
         "audited_hierarchy",
+        "tracked_hierarchy",
+        "candidate_hierarchy",
         "public_hierarchy",
     } <= keys
     checks = {c.name for c in graph.asset_check_keys}
@@ -23,6 +25,9 @@ def test_definitions_load_with_every_stage_and_check():
         graph.get(k).partitions_def for k in graph.get_all_asset_keys() if graph.get(k).is_materializable
     }
     assert len(partitions) == 1  # one daily partitioning shared by every asset
+    # every check too, those yielded inside assets included (quarantine_rate, no_surging_topics)
+    check_partitions = {c.name: graph.get(c).partitions_def for c in graph.asset_check_keys}
+    assert set(check_partitions.values()) == partitions, check_partitions
     assert graph.get(AssetKey("public_hierarchy")).partitions_def.get_partition_key_range_for_time_window
 
 

@@ -99,7 +99,7 @@ def chromium() -> Iterator[object]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
     public = tmp_path_factory.mktemp("clio") / "public"
     hierarchies = support.make_public_days(public)
-    return build_explorer(public), hierarchies
+    return build_explorer(support.writer(public)), hierarchies
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_facet_control_is_hidden_without_custom_facets(tmp_path: Path, visit) ->
         for node in hierarchy["nodes"]:
             del node["custom"]
         (tmp_path / "public" / day / "hierarchy.json").write_text(json.dumps(hierarchy))
-    v = visit(build_explorer(tmp_path / "public"))
+    v = visit(build_explorer(support.writer(tmp_path / "public")))
     assert not v.page.locator("#facet-label").is_visible()
     assert v.page.locator("#language").is_visible()
     v.page.locator("#overlay").check()
@@ -292,7 +292,7 @@ def test_ten_thousand_nodes_open_fast_and_stay_virtualised(tmp_path: Path, visit
         tmp_path / "public", days=2, top=10, fanout=(10, 99), hostile=False
     )
     started = time.perf_counter()
-    page_path = build_explorer(tmp_path / "public")
+    page_path = build_explorer(support.writer(tmp_path / "public"))
     build_seconds = time.perf_counter() - started
     nodes = len(hierarchies["2026-11-21"]["nodes"])
     assert nodes >= 10_000

@@ -48,7 +48,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_embedded_counts_equal_hierarchy_json(home: Path) -> None:
-    data = embedded(build_explorer(home / "public"))
+    data = embedded(build_explorer(support.writer(home / "public")))
     assert data["dates"] == ["2026-11-20", "2026-11-21", "2026-11-22"]
     for day in data["days"]:
         source = json.loads((home / "public" / day["date"] / "hierarchy.json").read_text())
@@ -62,7 +62,7 @@ def test_embedded_counts_equal_hierarchy_json(home: Path) -> None:
 
 
 def test_page_is_self_contained(home: Path) -> None:
-    page = build_explorer(home / "public").read_text(encoding="utf-8")
+    page = build_explorer(support.writer(home / "public")).read_text(encoding="utf-8")
     assert "default-src 'none'" in page and "unsafe-inline" not in page
     assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet|@import|url\(", page)
     # The only absolute URL is the SVG namespace, which is an identifier, never fetched.
@@ -70,7 +70,7 @@ def test_page_is_self_contained(home: Path) -> None:
 
 
 def test_hostile_title_cannot_break_out_of_the_data_script(home: Path) -> None:
-    page_path = build_explorer(home / "public")
+    page_path = build_explorer(support.writer(home / "public"))
     page = page_path.read_text(encoding="utf-8")
     assert page.count("</script>") == 2
     assert "<img" not in page
@@ -79,7 +79,7 @@ def test_hostile_title_cannot_break_out_of_the_data_script(home: Path) -> None:
 
 
 def test_planted_private_strings_never_reach_the_page(home: Path) -> None:
-    page_path = build_explorer(home / "public")
+    page_path = build_explorer(support.writer(home / "public"))
     page = page_path.read_text(encoding="utf-8")
     for planted in support.PLANTED:
         assert planted not in page
@@ -90,7 +90,7 @@ def test_planted_private_strings_never_reach_the_page(home: Path) -> None:
 
 
 def test_no_id_like_strings_beyond_node_ids(home: Path) -> None:
-    data = embedded(build_explorer(home / "public"))
+    data = embedded(build_explorer(support.writer(home / "public")))
     node_ids = {n["id"] for day in data["days"] for n in day["nodes"]}
     id_like = re.compile(r"^(?=.*\d)[A-Za-z0-9_.:@/-]{5,}$")
     found: set[str] = set()
@@ -117,14 +117,14 @@ def test_refuses_hierarchy_symlinked_into_restricted(home: Path) -> None:
     link.unlink()
     link.symlink_to(home / "restricted" / "2026-11-20" / "hierarchy.json")
     with pytest.raises(ExplorerInputError, match="symlink"):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
     assert not (home / "public" / "explorer.html").exists()
 
 
 def test_refuses_date_directory_symlinked_into_restricted(home: Path) -> None:
     (home / "public" / "2026-11-19").symlink_to(home / "restricted" / "2026-11-20", target_is_directory=True)
     with pytest.raises(ExplorerInputError, match="symlink"):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
 
 
 def test_refuses_optional_report_symlinked_into_restricted(home: Path) -> None:
@@ -132,7 +132,7 @@ def test_refuses_optional_report_symlinked_into_restricted(home: Path) -> None:
     link.unlink()
     link.symlink_to(Path("../../restricted/2026-11-20/disagreement.json"))
     with pytest.raises(ExplorerInputError, match="symlink"):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
 
 
 def test_refuses_hierarchy_hard_linked_to_restricted(home: Path) -> None:
@@ -140,17 +140,17 @@ def test_refuses_hierarchy_hard_linked_to_restricted(home: Path) -> None:
     public_file.unlink()
     os.link(home / "restricted" / "2026-11-20" / "hierarchy.json", public_file)
     with pytest.raises(ExplorerInputError, match="hard links"):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
 
 
 def test_refuses_a_restricted_or_linked_root(home: Path) -> None:
     with pytest.raises(ExplorerInputError, match="restricted"):
-        build_explorer(home / "restricted")
+        build_explorer(support.writer(home / "restricted"))
     with pytest.raises(ExplorerInputError, match="restricted"):
-        build_explorer(home / "public" / ".." / "restricted")
+        build_explorer(support.writer(home / "public" / ".." / "restricted"))
     (home / "public-link").symlink_to(home / "public", target_is_directory=True)
     with pytest.raises(ExplorerInputError, match="symlink"):
-        build_explorer(home / "public-link")
+        build_explorer(support.writer(home / "public-link"))
 
 
 def test_paths_escaping_public_are_refused(home: Path) -> None:
@@ -165,14 +165,14 @@ def test_planted_output_link_is_replaced_not_followed(home: Path) -> None:
     target = home / "restricted" / "2026-11-20" / "disagreement.json"
     before = target.read_bytes()
     (home / "public" / "explorer.html").symlink_to(target)
-    page = build_explorer(home / "public")
+    page = build_explorer(support.writer(home / "public"))
     assert not page.is_symlink() and page.is_file()
     assert target.read_bytes() == before
 
 
 def test_missing_optional_reports_are_tolerated(tmp_path: Path) -> None:
     support.make_public_days(tmp_path / "public", days=1, reports=False)
-    day = embedded(build_explorer(tmp_path / "public"))["days"][0]
+    day = embedded(build_explorer(support.writer(tmp_path / "public")))["days"][0]
     assert "disagreement" not in day and "language_ratios" not in day
 
 
@@ -182,18 +182,18 @@ def test_invalid_hierarchy_is_refused_with_its_path(home: Path) -> None:
     del broken["nodes"][0]["conversation_count"]
     path.write_text(json.dumps(broken))
     with pytest.raises(ExplorerInputError, match="2026-11-21"):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
 
 
 def test_empty_public_dir_is_refused(tmp_path: Path) -> None:
     (tmp_path / "public").mkdir()
     with pytest.raises(ExplorerInputError, match=r"no <date>/hierarchy.json"):
-        build_explorer(tmp_path / "public")
+        build_explorer(support.writer(tmp_path / "public"))
 
 
 def test_build_is_deterministic(home: Path) -> None:
-    first = build_explorer(home / "public").read_bytes()
-    assert build_explorer(home / "public").read_bytes() == first
+    first = build_explorer(support.writer(home / "public")).read_bytes()
+    assert build_explorer(support.writer(home / "public")).read_bytes() == first
     assert oct(os.stat(home / "public" / "explorer.html").st_mode & 0o777) == "0o644"
 
 
@@ -215,7 +215,7 @@ def test_language_report_shapes_agree() -> None:
 
 
 def test_metadata_summarises_the_latest_day_with_inert_markdown(home: Path) -> None:
-    meta = explorer_metadata(build_explorer(home / "public"), top=20)
+    meta = explorer_metadata(build_explorer(support.writer(home / "public")), top=20)
     assert meta["dates"] == ["2026-11-20", "2026-11-21", "2026-11-22"]
     latest = json.loads((home / "public" / "2026-11-22" / "hierarchy.json").read_text())
     assert meta["nodes_latest"] == len(latest["nodes"])
@@ -227,7 +227,7 @@ def test_metadata_summarises_the_latest_day_with_inert_markdown(home: Path) -> N
 
 
 def test_count_mismatches_catch_a_stale_page(home: Path) -> None:
-    page = build_explorer(home / "public")
+    page = build_explorer(support.writer(home / "public"))
     assert count_mismatches(home / "public", page) == []
     path = home / "public" / "2026-11-21" / "hierarchy.json"
     changed = json.loads(path.read_text())
@@ -252,7 +252,7 @@ def test_structurally_broken_hierarchy_is_refused(home: Path, change, message: s
     change(hierarchy["nodes"])
     path.write_text(json.dumps(hierarchy))
     with pytest.raises(ExplorerInputError, match=message):
-        build_explorer(home / "public")
+        build_explorer(support.writer(home / "public"))
 
 
 def test_script_uses_no_html_sinks() -> None:
@@ -264,13 +264,13 @@ def test_script_uses_no_html_sinks() -> None:
 
 
 def test_history_is_capped_and_repeated_texts_stored_once(home: Path) -> None:
-    page = build_explorer(home / "public", max_days=2)
+    page = build_explorer(support.writer(home / "public"), max_days=2)
     data = embedded(page)
     assert data["dates"] == ["2026-11-21", "2026-11-22"]
     node_records = sum(len(day["nodes"]) for day in data["days"])
     assert len(data["texts"]) == node_records // 2 + 1  # the same topics both days, plus the new one
     with pytest.raises(ValueError, match="max_days"):
-        build_explorer(home / "public", max_days=0)
+        build_explorer(support.writer(home / "public"), max_days=0)
 
 
 def contrast(foreground: str, background: str) -> float:

@@ -164,3 +164,31 @@ def test_an_empty_cluster_title_is_reasked(server, tmp_path):
         meta = llm.metadata()
     assert name.title == "Baking at home"
     assert meta["llm_reasks"] == 1 and server.request_count == 2
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_one_call_per_distinct_conversation_none_on_a_rerun_and_98_percent_under_faults(provider, tmp_path):
+    """The judged criteria of issue 16: about one facet call per distinct conversation (repeats are
+    answered from the cache), zero on a re-run, and at least 98% of conversations keep their facets
+    when 40% of requests meet a 429, a 500 or malformed JSON."""
+    import random
+
+    things = ["bike", "boat", "garden", "laptop", "kitchen", "roof", "car", "piano", "fence", "sofa"]
+    texts = [f"How do I {verb} my {thing}?" for verb in ("clean", "fix", "sell", "paint") for thing in things]
+    texts = [f"{t} Case {k}." for k in range(5) for t in texts]  # 200 distinct conversations
+    repeated = texts + texts[:40]  # 40 conversations repeat an earlier one word for word
+    with support.ProtocolServer() as server:
+        clean, _ = _extract(server, provider, tmp_path / "clean", texts=repeated)
+        first_run = server.request_count
+        again, _ = _extract(server, provider, tmp_path / "clean", texts=repeated)
+        assert clean.facets.height == again.facets.height == len(repeated)
+        assert (first_run, server.request_count - first_run) == (len(texts), 0)
+
+        rng = random.Random(16)
+        kinds = [Fault("rate_limit", retry_after=0.05), Fault("server_error"), Fault("invalid_json")]
+        server.fault_rule = lambda request: rng.choice(kinds) if rng.random() < 0.4 else None
+        faulty, meta = _extract(server, provider, tmp_path / "faulty", texts=repeated)
+    kept = faulty.facets.height / len(repeated)
+    assert kept >= 0.98, (kept, faulty.failures["error"].to_list()[:3])
+    assert faulty.facets.height + faulty.failures.height == len(repeated)
+    assert meta["llm_retries"] + meta["llm_reasks"] > 0.3 * len(texts)  # the faults did happen

@@ -18,7 +18,7 @@ from clio_dagster.config import Settings
 from clio_dagster.definitions import defs
 from clio_dagster.runner import instance_for
 
-LLM_STEPS = {"facets", "cluster_names", "hierarchy", "screened_hierarchy"}
+LLM_STEPS = {"facets", "cluster_names", "hierarchy", "audited_hierarchy"}
 
 
 def _node(name: str):

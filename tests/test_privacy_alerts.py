@@ -81,7 +81,7 @@ ALERT = Alert(
     job="daily",
     run_id="run-1",
     run_url=f"{UI}/runs/run-1",
-    asset="audited_hierarchy",
+    asset="candidate_hierarchy",
 )
 
 
@@ -264,3 +264,28 @@ def test_check_result_from_violations() -> None:
         [Violation("quarantine_rate", "6.0% input records quarantined", severity="WARN")], warn=True
     )
     assert warn.severity == AssetCheckSeverity.WARN and warn.description == "6.0% input records quarantined"
+
+
+@asset_check(asset=healthy, partitions_def=DAILY)
+def page_matches_data() -> AssetCheckResult:
+    # an ERROR check that does not block, like explorer_matches_hierarchy: the run still succeeds
+    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR, description="2 nodes differ")
+
+
+def test_success_sensor_alerts_on_a_failed_non_blocking_error_check(receiver: Receiver) -> None:
+    instance = DagsterInstance.ephemeral()
+    result = materialize([healthy, page_matches_data], instance=instance, partition_key=PARTITION)
+    assert result.success
+    context = build_run_status_sensor_context(
+        sensor_name="clio_warn_check_alert",
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    _sensors(receiver.url)["clio_warn_check_alert"](context)
+    (body,) = receiver.bodies
+    assert (body["check"], body["severity"], body["reason"]) == (
+        "page_matches_data",
+        "critical",
+        "2 nodes differ",
+    )

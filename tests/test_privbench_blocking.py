@@ -15,7 +15,9 @@ import clio_dagster.assets.audit as audit_asset
 import clio_dagster.assets.publish as publish_asset
 from clio_dagster.config import Settings
 from clio_dagster.core.local_backends import local_backends
-from clio_dagster.core.privacy.checks import check_audit_scores, check_no_ids, check_pii, check_verbatim
+from clio_dagster.core.privacy.gate import Evidence, PublicationRules, verify_public_files
+from clio_dagster.core.privacy.pii import scan_texts
+from clio_dagster.core.taxonomy.report import render_report
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.schema import PublicHierarchy, PublicNode
 
@@ -37,7 +39,7 @@ def corpus_env(clio_home, sample_corpus, monkeypatch) -> Settings:
 
 
 def _leak_into_first_node(monkeypatch, edit: Callable[[PublicNode, pl.DataFrame], dict]) -> None:
-    """Make ``audited_hierarchy`` publish ``edit``'s changes to its first node, after screening."""
+    """Make ``candidate_hierarchy`` publish ``edit``'s changes to its first node, after screening."""
     real = publish_asset.node_statistics
 
     def leaking(nodes, facets, base, **kwargs) -> list[PublicNode]:
@@ -56,17 +58,30 @@ def _assert_blocked(settings: Settings, date: str, check: str) -> PublicHierarch
     assert check in outcome.reason
     assert not (settings.public_partition(date) / "hierarchy.json").exists()
     assert not (settings.public_dir / "explorer.html").exists()
-    candidate = settings.restricted_partition(date) / "audited_hierarchy.json"
+    candidate = settings.restricted_partition(date) / "candidate_hierarchy.json"
     return PublicHierarchy.model_validate_json(candidate.read_text())
+
+
+def gate_violations(candidate: PublicHierarchy, check: str, evidence: Evidence | None = None) -> list:
+    """What the gate's ``check`` finds in the candidate's hierarchy.json and report.md."""
+    files = {
+        f"{candidate.date}/hierarchy.json": candidate.model_dump_json().encode(),
+        f"{candidate.date}/report.md": render_report(candidate).encode(),
+    }
+    rules = PublicationRules(candidate.privacy.min_unique_users, candidate.privacy.min_conversations)
+    return verify_public_files(
+        files, rules=rules, evidence=evidence or Evidence(), scanner=scan_texts, checks={check}
+    )
 
 
 def test_pii_in_a_title_blocks_publication(corpus_env: Settings, sample_corpus, monkeypatch):
     _leak_into_first_node(monkeypatch, lambda node, _: {"title": f"{node.title} · {LEAKED_EMAIL}"})
     date = support.first_date(sample_corpus)
     candidate = _assert_blocked(corpus_env, date, "no_pii_in_public_text")
-    violations = check_pii(candidate)
-    assert (candidate.nodes[0].id, "EMAIL_ADDRESS in title") in {(v.node_id, v.reason) for v in violations}
-    assert {v.node_id for v in violations} == {candidate.nodes[0].id}
+    violations = gate_violations(candidate, "pii")
+    title = f"EMAIL_ADDRESS in {date}/hierarchy.json title"
+    assert (candidate.nodes[0].id, title) in {(v.node_id, v.reason) for v in violations}
+    assert {v.node_id for v in violations} <= {candidate.nodes[0].id, None}  # None: the report's lines
 
 
 def _frequent_raw_sentence(settings: Settings, date: str) -> str:
@@ -93,8 +108,8 @@ def test_verbatim_text_in_a_description_blocks_publication(corpus_env: Settings,
     _leak_into_first_node(monkeypatch, edit)
     candidate = _assert_blocked(corpus_env, date, "no_verbatim_text")
     assert leaked[0] in candidate.nodes[0].description
-    violations = check_verbatim(candidate, [leaked[0]])
-    assert violations and violations[0].node_id == candidate.nodes[0].id
+    violations = gate_violations(candidate, "verbatim", Evidence(raw_texts=lambda: [leaked[0]]))
+    assert candidate.nodes[0].id in {v.node_id for v in violations}
 
 
 def test_a_user_id_in_a_description_blocks_publication(corpus_env: Settings, sample_corpus, monkeypatch):
@@ -107,8 +122,10 @@ def test_a_user_id_in_a_description_blocks_publication(corpus_env: Settings, sam
     _leak_into_first_node(monkeypatch, edit)
     date = support.first_date(sample_corpus)
     candidate = _assert_blocked(corpus_env, date, "no_identifiers")
-    violations = check_no_ids({"hierarchy.json": candidate.model_dump_json()}, leaked)
-    assert [v.reason for v in violations] == ["1 user or conversation ids appear in hierarchy.json"]
+    violations = gate_violations(candidate, "ids", Evidence(identifiers=frozenset(leaked)))
+    assert (candidate.nodes[0].id, f"IDENTIFIER in {date}/hierarchy.json description") in {
+        (v.node_id, v.reason) for v in violations
+    }
 
 
 class _LowScoreForOneNode:
@@ -143,7 +160,7 @@ def test_a_low_audit_score_is_withheld_at_screening(corpus_env: Settings, sample
     assert checks["audit_scores_pass"] is True
     # each node carrying that title (a leaf and its single-child parents) was regenerated once
     failing = auditor.first_batch_titles.count(auditor.bad_title)
-    assert failing >= 1 and auditor.calls[1:] == [1] * failing
+    assert failing >= 1 and auditor.calls[1:] == [failing]  # the regenerations, judged in one batch
     public = support.published(corpus_env, date)
     assert auditor.bad_title not in {n.title for n in public.nodes}  # then withheld
     assert public.nodes and all(n.audit_score == 5 for n in public.nodes)
@@ -162,5 +179,5 @@ def test_a_low_audit_score_forced_past_screening_blocks_publication(
     monkeypatch.setattr(audit_asset, "screen_hierarchy", lenient)
     date = support.first_date(sample_corpus)
     candidate = _assert_blocked(corpus_env, date, "audit_scores_pass")
-    violations = check_audit_scores(candidate)
+    violations = gate_violations(candidate, "audit_scores")
     assert [v.node_id for v in violations] == [candidate.nodes[-1].id]

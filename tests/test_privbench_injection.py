@@ -101,6 +101,6 @@ def test_a_namer_that_obeys_the_injection_is_stopped_by_the_pii_scanner(injected
     assert all(checks.values()), checks
     before = (settings.restricted_partition(date) / "hierarchy.json").read_text()
     assert MANY_EMAIL in before  # the unscreened hierarchy carried it
-    assert MANY_EMAIL not in (settings.restricted_partition(date) / "screened_hierarchy.json").read_text()
+    assert MANY_EMAIL not in (settings.restricted_partition(date) / "audited_hierarchy.json").read_text()
     assert _leaks(support.public_files(settings)) == []
     assert support.published(settings, date).nodes

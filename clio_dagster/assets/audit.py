@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, MetadataValue, asset
 
 from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
+from clio_dagster.assets.publish import day_evidence
 from clio_dagster.core.privacy.screen import (
     rare_proper_terms,
     rare_term_scanner,
@@ -25,14 +26,15 @@ from clio_dagster.schema import HierarchyNode
     backfill_policy=PER_DAY,
 )
 @observed
-def screened_hierarchy(
+def audited_hierarchy(
     context: AssetExecutionContext,
     hierarchy: list[HierarchyNode],
     conversations: pl.DataFrame,
     settings: ClioSettings,
     llm: LLMResource,
 ) -> list[HierarchyNode]:
-    """The hierarchy with only texts that passed the PII scanner and the auditor.
+    """The hierarchy with only texts that passed the gate's judgement (PII, verbatim runs, ids) and
+    the auditor: a failing text is regenerated once, else its node is withheld.
 
     Beside the scanner, any name-like word that fewer than ``min_unique_users`` users wrote today
     counts as a finding: an LLM namer that copied it (an obeyed injection, say) is caught even where
@@ -57,6 +59,7 @@ def screened_hierarchy(
             scan=rare_term_scanner(scan_texts, rare),
             auditor=backends.auditor,
             regenerate=redact_findings,
+            evidence=day_evidence(conversations),
         )
         accounting = backends.metadata()
     context.add_output_metadata(

@@ -145,7 +145,7 @@ def collect_facets(
     kinds={"polars"},
     group_name="analysis",
     backfill_policy=PER_DAY,
-    check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets", blocking=True)],
+    check_specs=[AssetCheckSpec("facet_failure_rate", asset="facets", blocking=True, partitions_def=DAILY)],
 )
 def facets(conversations: pl.DataFrame):
     """One row per conversation, in input order; per-item LLM failures go to ``facet_failures.parquet``."""

@@ -15,7 +15,7 @@ from clio_dagster.resources.settings import ClioSettings
     kinds={"polars"},
     group_name="ingest",
     backfill_policy=PER_DAY,
-    check_specs=[AssetCheckSpec("quarantine_rate", asset="conversations")],
+    check_specs=[AssetCheckSpec("quarantine_rate", asset="conversations", partitions_def=DAILY)],
 )
 @observed
 def conversations(context: AssetExecutionContext, settings: ClioSettings):

@@ -1,15 +1,15 @@
-"""The audited public hierarchy (checked, restricted until it passes) and its publication."""
-
-import json
-from pathlib import Path
+"""The candidate public hierarchy (checked, restricted until it passes) and its publication."""
 
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
+from clio_dagster.config import Settings
+from clio_dagster.core.privacy.gate import Evidence, PublicationBlocked, PublicationRules, PublicWriter
+from clio_dagster.core.privacy.public_files import public_day_files
 from clio_dagster.core.privacy.publish import Thresholds, dp_config, node_statistics, release_with_dp
-from clio_dagster.core.taxonomy.report import node_table, render_report
+from clio_dagster.core.taxonomy.report import node_table
 from clio_dagster.core.taxonomy.reuse import read_plan, report_paragraph
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
@@ -18,7 +18,7 @@ from clio_dagster.schema import HierarchyNode, PrivacySummary, PublicHierarchy
 
 @asset(partitions_def=DAILY, kinds={"privacy"}, group_name="publish", backfill_policy=PER_DAY)
 @observed
-def audited_hierarchy(
+def candidate_hierarchy(
     context: AssetExecutionContext,
     facets: pl.DataFrame,
     base_clusters: pl.DataFrame,
@@ -27,7 +27,8 @@ def audited_hierarchy(
     settings: ClioSettings,
     llm: LLMResource,
 ) -> PublicHierarchy:
-    """The candidate public artefact: aggregates only, every text scanned and audited."""
+    """The candidate public artefact: node statistics over the audited, tracked hierarchy, under the
+    privacy thresholds (and differential privacy when configured). Restricted until it passes."""
     cfg = settings.get()
     thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
     nodes = node_statistics(
@@ -74,77 +75,77 @@ def audited_hierarchy(
     return public
 
 
-def public_language_rates(rates: pl.DataFrame, node_ids: set[str], thresholds: Thresholds) -> dict:
-    """Node × language over-representation, only for cells that pass both privacy thresholds."""
-    from clio_dagster.core.safety.language_rates import most_language_specific
-
-    cells = rates.filter(
-        pl.col("node_id").is_in(list(node_ids))
-        & (pl.col("unique_users") >= thresholds.min_unique_users)
-        & (pl.col("conversation_count") >= thresholds.min_conversations)
-    ).drop("unique_users")
-    columns = ["node_id", "language", "ratio", "ci_low", "ci_high", "share_in_language", "share_overall"]
-    return {
-        "nodes": cells.select(columns).sort("node_id", "language").to_dicts(),
-        "most_specific": most_language_specific(cells).select(columns).to_dicts(),
-    }
+def publication_rules(cfg: Settings) -> PublicationRules:
+    return PublicationRules(min_unique_users=cfg.min_unique_users, min_conversations=cfg.min_conversations)
 
 
-EXACT_COUNTS = ("conversation_count", "moderated_count", "flagged_count", "unique_users")
+def public_writer(cfg: Settings) -> PublicWriter:
+    """The gate every public file goes through (core/privacy/gate.py)."""
+    from clio_dagster.core.privacy.pii import scan_texts
+
+    return PublicWriter(cfg.public_dir, publication_rules(cfg), scan_texts)
 
 
-def without_exact_counts(view: dict) -> dict:
-    """Under differential privacy the noisy counts of hierarchy.json are the only counts published:
-    exact ones beside them would let anyone subtract the noise."""
-    lists = ("false_positive_nodes", "false_negative_nodes", "nodes")
-    return {
-        key: [{k: v for k, v in item.items() if k not in EXACT_COUNTS} for item in value]
-        if key in lists
-        else value
-        for key, value in view.items()
-    }
+def day_evidence(conversations: pl.DataFrame) -> Evidence:
+    """The day's ids and raw text, against which public text is checked."""
+    from clio_dagster.core.privacy.verbatim import conversation_texts
+
+    ids = frozenset(conversations["conversation_id"].to_list()) | frozenset(
+        conversations["user_id"].to_list()
+    )
+    # streamed in chunks: never the whole day as Python objects
+    return Evidence(identifiers=ids, raw_texts=lambda: conversation_texts(conversations))
 
 
-def _write_json(path: Path, value: object) -> None:
-    path.write_text(json.dumps(value, indent=1, sort_keys=True, allow_nan=False) + "\n")
+def candidate_files(
+    cfg: Settings, candidate: PublicHierarchy, disagreement: dict, language_rates: pl.DataFrame
+) -> dict[str, bytes]:
+    """The exact bytes ``public_hierarchy`` would write for the candidate's day."""
+    plan = read_plan(cfg.restricted_dir, candidate.date)
+    return public_day_files(
+        candidate,
+        disagreement=disagreement,
+        language_rates=language_rates,
+        taxonomy_paragraph=report_paragraph(
+            plan, candidate.total_conversations, exact_counts=cfg.dp_epsilon is None
+        ),
+        thresholds=Thresholds(cfg.min_unique_users, cfg.min_conversations),
+        dp=cfg.dp_epsilon is not None,
+    )
 
 
 @asset(partitions_def=DAILY, kinds={"json", "markdown"}, group_name="publish", backfill_policy=PER_DAY)
 @observed
 def public_hierarchy(
     context: AssetExecutionContext,
-    audited_hierarchy: PublicHierarchy,
+    candidate_hierarchy: PublicHierarchy,
     disagreement: dict,
     language_rates: pl.DataFrame,
+    conversations: pl.DataFrame,
     settings: ClioSettings,
 ) -> MaterializeResult:
     """Writes ``public/<date>/``: hierarchy.json, report.md, and the public views of the disagreement
-    and language reports (public nodes only); runs only after the blocking privacy checks pass."""
-    from clio_dagster.core.safety.disagreement import public_view
+    and language reports (public nodes only).
 
+    Runs after the blocking privacy checks pass, and whatever run started it (a UI button, a CLI
+    selection of this asset alone) the gate re-verifies every check on the exact bytes: on a
+    violation nothing is written and the step fails, which fails the run and pages on-call.
+    """
     cfg = settings.get()
-    out = cfg.public_partition(context.partition_key)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "hierarchy.json").write_text(audited_hierarchy.model_dump_json(indent=1) + "\n")
-    plan = read_plan(cfg.restricted_dir, context.partition_key)
-    taxonomy = report_paragraph(
-        plan, audited_hierarchy.total_conversations, exact_counts=cfg.dp_epsilon is None
-    )
-    (out / "report.md").write_text(render_report(audited_hierarchy) + f"\n{taxonomy}\n")
-    public_ids = {n.id for n in audited_hierarchy.nodes}
-    view = public_view(disagreement, public_ids)
-    if cfg.dp_epsilon is not None:
-        view = without_exact_counts(view)
-    _write_json(out / "disagreement.json", view)
-    thresholds = Thresholds(cfg.min_unique_users, cfg.min_conversations)
-    _write_json(out / "languages.json", public_language_rates(language_rates, public_ids, thresholds))
-    top = [n for n in audited_hierarchy.nodes if n.parent_id is None]
+    files = candidate_files(cfg, candidate_hierarchy, disagreement, language_rates)
+    try:
+        paths = public_writer(cfg).publish(files, day_evidence(conversations))
+    except PublicationBlocked as blocked:
+        context.log.error(str(blocked))  # node ids and kinds of problem only, never the text
+        raise
+    top = [n for n in candidate_hierarchy.nodes if n.parent_id is None]
     return MaterializeResult(
         metadata={
-            "path": MetadataValue.path(str(out / "hierarchy.json")),
-            "nodes": len(audited_hierarchy.nodes),
+            "path": MetadataValue.path(str(paths[0])),
+            "files": MetadataValue.json(sorted(files)),
+            "nodes": len(candidate_hierarchy.nodes),
             "top_nodes": MetadataValue.md(node_table(top)),
-            "suppressed_conversations": audited_hierarchy.privacy.suppressed_conversations,
-            "emerging": sum(bool(n.emerging) for n in audited_hierarchy.nodes),
+            "suppressed_conversations": candidate_hierarchy.privacy.suppressed_conversations,
+            "emerging": sum(bool(n.emerging) for n in candidate_hierarchy.nodes),
         }
     )

@@ -53,19 +53,19 @@ PREVIOUS_DAYS = TimeWindowPartitionMapping(
     ins={"history": AssetIn("taxonomy", partition_mapping=PREVIOUS_DAYS, metadata={"window": True})},
     partitions_def=DAILY,
     backfill_policy=PER_DAY,
-    check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy")],
+    check_specs=[AssetCheckSpec("no_surging_topics", asset="tracked_hierarchy", partitions_def=DAILY)],
 )
 @observed
 def tracked_hierarchy(
     context: AssetExecutionContext,
-    screened_hierarchy: list[HierarchyNode],
+    audited_hierarchy: list[HierarchyNode],
     base_clusters: pl.DataFrame,
     embeddings: np.ndarray,
     facets: pl.DataFrame,
     history: pl.DataFrame,
     settings: ClioSettings,
 ):
-    """The screened hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``;
+    """The audited hierarchy with ids matched to the previous days', ``emerging`` and ``previous_share``;
     and the day's ``taxonomy`` rows, which the next days are matched against.
 
     Its WARN check fails (and alerts on-call) when an emerging topic passes 1% of the day or a
@@ -79,7 +79,7 @@ def tracked_hierarchy(
     history = history if history.width else pl.DataFrame(schema=SNAPSHOT_SCHEMA)
     tracked = track_hierarchy(
         date,
-        screened_hierarchy,
+        audited_hierarchy,
         base_clusters,
         embeddings,
         facets["concerning"],

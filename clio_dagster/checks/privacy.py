@@ -1,79 +1,108 @@
-"""Privacy checks on the candidate public hierarchy (DESIGN §4.6).
+"""Privacy checks on the candidate public day (DESIGN §4.6).
 
 Each is blocking: one failure stops ``public_hierarchy`` for that day and fails the run, which
-pages on-call. The WARN checks on input quality live with their assets (ingest, facets).
+pages on-call. Each judges the exact bytes ``public_hierarchy`` would write (every public file of
+the day), with the same function as the gate at the door of ``public/``, so a check and the gate
+never disagree. The WARN checks on input quality live with their assets (ingest, facets).
 """
-
-from itertools import chain
 
 import polars as pl
 from dagster import AssetCheckResult, AssetIn, asset_check
 
 from clio_dagster.assets.partitions import DAILY
-from clio_dagster.assets.publish import audited_hierarchy
+from clio_dagster.assets.publish import candidate_files, candidate_hierarchy, day_evidence, publication_rules
 from clio_dagster.checks.privacy_results import check_result
-from clio_dagster.core.taxonomy.report import render_report
+from clio_dagster.core.privacy.gate import Evidence
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import PublicHierarchy
 
-
-def _documents(hierarchy: PublicHierarchy) -> dict[str, str]:
-    """Everything that will be written under public/ for this day."""
-    return {"hierarchy.json": hierarchy.model_dump_json(), "report.md": render_report(hierarchy)}
+DAY_REPORTS = {"disagreement": AssetIn("disagreement"), "language_rates": AssetIn("language_rates")}
+WITH_CONVERSATIONS = {**DAY_REPORTS, "conversations": AssetIn("conversations")}
 
 
-@asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
-def thresholds_on_every_node(audited_hierarchy: PublicHierarchy, settings: ClioSettings) -> AssetCheckResult:
-    """Every node at every level has enough distinct users and conversations."""
-    from clio_dagster.core.privacy.checks import check_thresholds
+def _verify(
+    check: str,
+    settings: ClioSettings,
+    candidate: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    evidence: Evidence | None = None,
+) -> AssetCheckResult:
+    from clio_dagster.core.privacy.gate import verify_public_files
+    from clio_dagster.core.privacy.pii import scan_texts
 
     cfg = settings.get()
+    files = candidate_files(cfg, candidate, disagreement, language_rates)
     return check_result(
-        check_thresholds(
-            audited_hierarchy, min_unique_users=cfg.min_unique_users, min_conversations=cfg.min_conversations
+        verify_public_files(
+            files,
+            rules=publication_rules(cfg),
+            evidence=evidence or Evidence(),
+            scanner=scan_texts,
+            checks={check},
         )
     )
 
 
-@asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
-def no_pii_in_public_text(audited_hierarchy: PublicHierarchy) -> AssetCheckResult:
-    """The PII scanner finds nothing in any public string, the report included."""
-    from clio_dagster.core.privacy.checks import check_pii
+@asset_check(asset=candidate_hierarchy, blocking=True, partitions_def=DAILY, additional_ins=DAY_REPORTS)
+def thresholds_on_every_node(
+    candidate_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    settings: ClioSettings,
+) -> AssetCheckResult:
+    """Every node at every level has enough distinct users and conversations and a public parent;
+    every published file cites only public nodes and states the configured thresholds."""
+    return _verify("thresholds", settings, candidate_hierarchy, disagreement, language_rates)
 
-    return check_result(check_pii(audited_hierarchy, extra={"report.md": render_report(audited_hierarchy)}))
+
+@asset_check(asset=candidate_hierarchy, blocking=True, partitions_def=DAILY, additional_ins=DAY_REPORTS)
+def no_pii_in_public_text(
+    candidate_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    settings: ClioSettings,
+) -> AssetCheckResult:
+    """The PII scanner finds nothing in any string of any public file, each judged on its own."""
+    return _verify("pii", settings, candidate_hierarchy, disagreement, language_rates)
 
 
-@asset_check(asset=audited_hierarchy, blocking=True, partitions_def=DAILY)
-def audit_scores_pass(audited_hierarchy: PublicHierarchy) -> AssetCheckResult:
+@asset_check(asset=candidate_hierarchy, blocking=True, partitions_def=DAILY, additional_ins=DAY_REPORTS)
+def audit_scores_pass(
+    candidate_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    settings: ClioSettings,
+) -> AssetCheckResult:
     """Every text the auditor scored reached the bar (the local backend has no auditor)."""
-    from clio_dagster.core.privacy.checks import check_audit_scores
-
-    return check_result(check_audit_scores(audited_hierarchy))
+    return _verify("audit_scores", settings, candidate_hierarchy, disagreement, language_rates)
 
 
 @asset_check(
-    asset=audited_hierarchy,
-    blocking=True,
-    partitions_def=DAILY,
-    additional_ins={"conversations": AssetIn("conversations")},
+    asset=candidate_hierarchy, blocking=True, partitions_def=DAILY, additional_ins=WITH_CONVERSATIONS
 )
-def no_verbatim_text(audited_hierarchy: PublicHierarchy, conversations: pl.DataFrame) -> AssetCheckResult:
+def no_verbatim_text(
+    candidate_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    conversations: pl.DataFrame,
+    settings: ClioSettings,
+) -> AssetCheckResult:
     """No run of 8 or more consecutive words of any conversation appears in public text."""
-    from clio_dagster.core.privacy.checks import check_verbatim
-    from clio_dagster.core.privacy.verbatim import conversation_texts
-
-    raw = conversation_texts(conversations)  # streamed in chunks: never the whole day as Python objects
-    return check_result(
-        check_verbatim(audited_hierarchy, raw, extra={"report.md": render_report(audited_hierarchy)})
-    )
+    evidence = day_evidence(conversations)
+    return _verify("verbatim", settings, candidate_hierarchy, disagreement, language_rates, evidence)
 
 
 @asset_check(
-    asset=audited_hierarchy, blocking=True, partitions_def=DAILY, additional_ins={"facets": AssetIn("facets")}
+    asset=candidate_hierarchy, blocking=True, partitions_def=DAILY, additional_ins=WITH_CONVERSATIONS
 )
-def no_identifiers(audited_hierarchy: PublicHierarchy, facets: pl.DataFrame) -> AssetCheckResult:
-    """No user_id or conversation_id of the partition appears in the public JSON or report."""
-    from clio_dagster.core.privacy.checks import check_no_ids
-
-    ids = chain(facets["conversation_id"].to_list(), facets["user_id"].to_list())
-    return check_result(check_no_ids(_documents(audited_hierarchy), ids))
+def no_identifiers(
+    candidate_hierarchy: PublicHierarchy,
+    disagreement: dict,
+    language_rates: pl.DataFrame,
+    conversations: pl.DataFrame,
+    settings: ClioSettings,
+) -> AssetCheckResult:
+    """No user_id or conversation_id of the partition appears in any public file."""
+    evidence = day_evidence(conversations)
+    return _verify("ids", settings, candidate_hierarchy, disagreement, language_rates, evidence)

@@ -12,12 +12,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from clio_dagster.core.privacy.gate import Evidence, PublicWriter
 from clio_dagster.explorer.safe_read import ExplorerInputError, public_root, read_json
 from clio_dagster.schema import PublicHierarchy
 
@@ -27,26 +27,24 @@ RATIO_KEYS = ("ratio", "over_representation", "lift", "value")
 EXPLORER_FILE = "explorer.html"
 
 
-def build_explorer(public_dir: Path, *, max_days: int | None = 90) -> Path:
-    """Write ``public_dir/explorer.html`` from the latest ``max_days`` date folders; return its path."""
+def build_explorer(
+    writer: PublicWriter, evidence: Evidence | None = None, *, max_days: int | None = 90
+) -> Path:
+    """Write ``explorer.html`` under the writer's public root from the latest ``max_days`` date
+    folders, through the publication gate; return its path."""
+    page = render_explorer(writer.root, max_days=max_days)
+    (path,) = writer.publish({EXPLORER_FILE: page.encode("utf-8")}, evidence or Evidence())
+    return path
+
+
+def render_explorer(public_dir: Path, *, max_days: int | None = 90) -> str:
+    """The explorer page over the latest ``max_days`` days published under ``public_dir``."""
     if max_days is not None and max_days < 1:
         raise ValueError(f"max_days must be at least 1, not {max_days}")
     root = public_root(public_dir)
     dates = public_dates(root)
     days = [load_day(root, date) for date in dates[-max_days if max_days else 0 :]]
-    page = render_page({"dates": [day["date"] for day in days], **share_texts(days)})
-    target = root / EXPLORER_FILE
-    # Write then rename, so a reader never sees half a page and a planted link is replaced, not followed.
-    fd, temp_name = tempfile.mkstemp(prefix=".explorer-", suffix=".html", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return render_page({"dates": [day["date"] for day in days], **share_texts(days)})
 
 
 def public_dates(root: Path) -> list[str]:

@@ -215,8 +215,15 @@ def make_alert_sensors(
     routing_key: str | None = None,
     sender: Callable[..., object] = send_alert,
 ) -> list[SensorDefinition]:
-    """A run-failure sensor (blocking check failures fail the run) and a run-success sensor that
-    alerts on failed WARN checks. Without a webhook URL they log and send nothing."""
+    """A run-failure sensor (blocking check failures and a refusal at the publication gate fail the
+    run) and a run-success sensor that alerts on every failed check of a run that succeeded (WARN,
+    and ERROR checks that are not blocking, such as the explorer's). Without a webhook URL they log
+    and send nothing.
+
+    Both watch every run of the instance, not only the code location's named jobs: a run launched
+    from the UI's Materialize button, ``dagster asset materialize`` or ``clio run`` carries no job
+    origin of this code location (or the implicit asset job's), and must page all the same.
+    """
 
     def deliver(context: RunStatusSensorContext, alerts: list[Alert]) -> None:
         for alert in alerts:
@@ -227,8 +234,10 @@ def make_alert_sensors(
 
     @run_failure_sensor(
         name="clio_run_failure_alert",
-        description="Pages on-call when a run fails, including failed blocking privacy checks.",
+        description="Pages on-call when any run fails: failed blocking privacy checks, a refusal at "
+        "the publication gate, a crash.",
         default_status=DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=True,
     )
     def clio_run_failure_alert(context: RunFailureSensorContext) -> None:
         run = context.dagster_run
@@ -252,8 +261,10 @@ def make_alert_sensors(
     @run_status_sensor(
         run_status=RunStatus.SUCCESS,
         name="clio_warn_check_alert",
-        description="Alerts on failed WARN checks (quarantine rate, facet failure rate) of successful runs.",
+        description="Alerts on failed checks of successful runs: WARN (quarantine rate, surging "
+        "topics) and non-blocking ERROR (the explorer matching the hierarchies).",
         default_status=DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=True,
     )
     def clio_warn_check_alert(context: RunStatusSensorContext) -> None:
         run = context.dagster_run
@@ -263,7 +274,6 @@ def make_alert_sensors(
             job=run.job_name,
             partition=run.tags.get("dagster/partition"),
             url=run_url(ui_base_url, run.run_id),
-            severities=("WARN",),
         )
         deliver(context, alerts)
 

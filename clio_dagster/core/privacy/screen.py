@@ -1,4 +1,9 @@
-"""Screening every text that will be public: PII scan and auditor score, one regeneration, else withhold.
+"""Screening every text that will be public: the gate's judgement and the auditor's score, one
+regeneration, else withhold.
+
+Each node's title and description are judged by the gate's own function (``gate.judge_texts``):
+the same strings, alone, with the same PII scanner, verbatim and identifier checks (plus, in the
+asset, the rare-term layer), so a node the screen keeps is one the gate will pass.
 
 Works on the hierarchy before any statistics are computed, so a withheld node simply leaves the
 tree: a withheld leaf's clusters join the suppressed ones; a withheld parent's children move up to
@@ -15,6 +20,7 @@ from typing import Protocol
 import polars as pl
 
 from clio_dagster.core.interfaces import Auditor
+from clio_dagster.core.privacy.gate import Evidence, TextFinding, judge_texts
 from clio_dagster.schema import ClusterName, HierarchyNode
 
 
@@ -41,9 +47,44 @@ def node_text(node: HierarchyNode | ClusterName) -> str:
     return f"{node.title}\n{node.description}"
 
 
-def _failures(texts: list[str], scan: Scanner, auditor: Auditor, min_score: int):
-    findings = scan(texts)
-    scores = auditor.audit(texts)
+def tidy(node: HierarchyNode) -> HierarchyNode:
+    """Titles and descriptions on one line with single spaces, as every public file shows them
+    (a report cell cannot hold a line break), so the screen judges exactly the published string."""
+    return node.model_copy(
+        update={"title": " ".join(node.title.split()), "description": " ".join(node.description.split())}
+    )
+
+
+def judge_nodes(
+    nodes: Sequence[HierarchyNode], *, scan: Scanner, evidence: Evidence, verbatim_words: int = 8
+) -> list[list[Finding]]:
+    """Findings for each node, as spans of ``node_text(node)``.
+
+    The title and the description are judged alone, exactly as the gate judges each public string
+    (same function, same scanner), and together, as the report shows a title above its description.
+    """
+    texts = []
+    for node in nodes:
+        texts += [node.title, node.description, node_text(node)]
+    found = judge_texts(texts, scanner=scan, evidence=evidence, verbatim_words=verbatim_words)
+    per_node: list[list[Finding]] = []
+    for i, node in enumerate(nodes):
+        title, description, both = found[3 * i : 3 * i + 3]
+        offset = len(node.title) + 1
+        shifted = [TextFinding(f.entity_type, f.start + offset, f.end + offset) for f in description]
+        # a span found alone and again in the joined text is one finding
+        unique = {(f.entity_type, f.start, f.end): f for f in [*title, *shifted, *both]}
+        per_node.append(list(unique.values()))
+    return per_node
+
+
+def _failures(
+    nodes: Sequence[HierarchyNode], scan: Scanner, auditor: Auditor, evidence: Evidence, min_score: int
+) -> tuple[list[list[Finding]], list[int | None], list[bool]]:
+    if not nodes:
+        return [], [], []
+    findings = judge_nodes(nodes, scan=scan, evidence=evidence)
+    scores = auditor.audit([node_text(n) for n in nodes])
     failed = [bool(f) or (s is not None and s < min_score) for f, s in zip(findings, scores, strict=True)]
     return findings, scores, failed
 
@@ -54,8 +95,8 @@ def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> Cluster
     Spans index ``node_text(node)``: the title, a newline, then the description.
     """
     text = node_text(node)
-    for finding in sorted(findings, key=lambda f: f.start, reverse=True):
-        text = text[: finding.start] + text[finding.end :]
+    for start, end in _merged_spans(findings):
+        text = text[:start] + text[end:]
     title, _, description = text.partition("\n")
     title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
     description = " ".join(description.split())
@@ -64,46 +105,60 @@ def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> Cluster
     return ClusterName(title=title, description=description or "Description withheld.")
 
 
+def _merged_spans(findings: Sequence[Finding]) -> list[tuple[int, int]]:
+    """Overlapping spans merged, last first (so cutting one leaves the earlier offsets valid)."""
+    merged: list[list[int]] = []
+    for finding in sorted(findings, key=lambda f: f.start):
+        if merged and finding.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], finding.end)
+        else:
+            merged.append([finding.start, finding.end])
+    return [(start, end) for start, end in reversed(merged)]
+
+
 def screen_hierarchy(
     nodes: Sequence[HierarchyNode],
     *,
     scan: Scanner,
     auditor: Auditor,
     regenerate: Regenerator,
+    evidence: Evidence | None = None,
     min_audit_score: int = 4,
 ) -> ScreenResult:
-    """PII-scan and audit each node's text; regenerate failures once; withhold what still fails."""
-    texts = [node_text(n) for n in nodes]
-    findings, scores, failed = _failures(texts, scan, auditor, min_audit_score)
+    """Judge and audit each node's text; regenerate failures once; withhold what still fails.
+
+    ``evidence`` (the day's ids and raw text) adds the gate's verbatim and identifier checks.
+    """
+    evidence = evidence or Evidence()
+    nodes = [tidy(n) for n in nodes]
+    findings, scores, failed = _failures(nodes, scan, auditor, evidence, min_audit_score)
     result = ScreenResult(nodes=[])
     for found in findings:
         for f in found:
             result.findings_by_type[f.entity_type] = result.findings_by_type.get(f.entity_type, 0) + 1
-    screened: list[HierarchyNode] = []
-    withheld: set[str] = set()
+    kept: dict[str, HierarchyNode] = {}
+    retries: list[tuple[HierarchyNode, HierarchyNode]] = []  # (failing node, its regeneration)
     for node, node_findings, score, bad in zip(nodes, findings, scores, failed, strict=True):
         if not bad:
-            screened.append(node.model_copy(update={"audit_score": score}))
+            kept[node.id] = node.model_copy(update={"audit_score": score})
             continue
         renamed = regenerate(node, node_findings)
         if renamed is not None:
-            _, new_scores, still_bad = _failures([node_text(renamed)], scan, auditor, min_audit_score)
-            if not still_bad[0]:
-                result.regenerated.append(node.id)
-                screened.append(
-                    node.model_copy(
-                        update={
-                            "title": renamed.title,
-                            "description": renamed.description,
-                            "audit_score": new_scores[0],
-                        }
-                    )
-                )
-                continue
-        withheld.add(node.id)
-        result.withheld.append(node.id)
-        if node.is_leaf:
-            result.withheld_clusters += node.cluster_ids
+            update = {"title": renamed.title, "description": renamed.description}
+            retries.append((node, tidy(node.model_copy(update=update))))
+    # every regeneration judged in one pass: the day's raw text is streamed once more, not per node
+    _, new_scores, still_bad = _failures([r for _, r in retries], scan, auditor, evidence, min_audit_score)
+    for (node, renamed), score, bad in zip(retries, new_scores, still_bad, strict=True):
+        if not bad:
+            result.regenerated.append(node.id)
+            kept[node.id] = renamed.model_copy(update={"audit_score": score})
+    withheld = {n.id for n in nodes if n.id not in kept}
+    for node in nodes:
+        if node.id in withheld:
+            result.withheld.append(node.id)
+            if node.is_leaf:
+                result.withheld_clusters += node.cluster_ids
+    screened = [kept[n.id] for n in nodes if n.id in kept]
     result.nodes = _without(screened, {n.id: n.parent_id for n in nodes}, withheld)
     return result
 
