@@ -7,6 +7,7 @@ import warnings
 from dagster import (
     AssetSelection,
     Definitions,
+    EnvVar,
     colored_console_logger,
     define_asset_job,
     json_console_logger,
@@ -63,11 +64,12 @@ daily_job = define_asset_job("clio_daily", selection=AssetSelection.all())
 
 def build_sensors() -> list:
     settings = Settings()
+    # the secrets are read from the environment when an alert is sent, never stored here
     return make_alert_sensors(
-        webhook_url=settings.alert_webhook_url,
+        webhook_url=EnvVar("CLIO_ALERT_WEBHOOK_URL"),
         ui_base_url=settings.dagster_ui_url,
         fmt=settings.alert_format,
-        routing_key=settings.alert_routing_key,
+        routing_key=EnvVar("CLIO_ALERT_ROUTING_KEY"),
     )
 
 

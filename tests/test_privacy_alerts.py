@@ -289,3 +289,39 @@ def test_success_sensor_alerts_on_a_failed_non_blocking_error_check(receiver: Re
         "critical",
         "2 nodes differ",
     )
+
+
+def test_the_code_locations_sensors_read_the_webhook_secrets_when_they_send(
+    receiver: Receiver, monkeypatch
+) -> None:
+    """The shipped sensors take the webhook URL and routing key as EnvVars: nothing is read at
+    import, and the values set when an alert goes out are the ones used."""
+    from dagster import EnvVar
+
+    monkeypatch.delenv("CLIO_ALERT_WEBHOOK_URL", raising=False)
+    sensors = {
+        s.name: s
+        for s in make_alert_sensors(
+            webhook_url=EnvVar("CLIO_ALERT_WEBHOOK_URL"),
+            ui_base_url=UI,
+            fmt="pagerduty",
+            routing_key=EnvVar("CLIO_ALERT_ROUTING_KEY"),
+        )
+    }
+    instance = DagsterInstance.ephemeral()
+    result = materialize(
+        [healthy, facet_failure_rate, thresholds_ok], instance=instance, partition_key=PARTITION
+    )
+    context = build_run_status_sensor_context(
+        sensor_name="clio_warn_check_alert",
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    sensors["clio_warn_check_alert"](context)  # no URL in the environment yet: logged, not sent
+    assert receiver.bodies == []
+    monkeypatch.setenv("CLIO_ALERT_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("CLIO_ALERT_ROUTING_KEY", "ROUTE-42")
+    sensors["clio_warn_check_alert"](context)
+    (body,) = receiver.bodies
+    assert body["routing_key"] == "ROUTE-42"

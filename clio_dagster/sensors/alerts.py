@@ -19,6 +19,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
+    EnvVar,
     RunFailureSensorContext,
     RunStatusSensorContext,
     SensorDefinition,
@@ -207,12 +208,20 @@ def _failed_steps(instance: DagsterInstance, run_id: str) -> str:
 # ---- sensors ---------------------------------------------------------------------------------------
 
 
+def _secret(value: str | None) -> str | None:
+    """A secret's value at delivery time: an ``EnvVar`` is read from the environment then, so the
+    webhook URL and routing key never sit in the definitions, the UI or a serialised snapshot."""
+    if isinstance(value, EnvVar):
+        return value.get_value() or None
+    return value
+
+
 def make_alert_sensors(
     *,
-    webhook_url: str | None,
+    webhook_url: str | EnvVar | None,
     ui_base_url: str,
     fmt: AlertFormat = "json",
-    routing_key: str | None = None,
+    routing_key: str | EnvVar | None = None,
     sender: Callable[..., object] = send_alert,
 ) -> list[SensorDefinition]:
     """A run-failure sensor (blocking check failures and a refusal at the publication gate fail the
@@ -226,11 +235,12 @@ def make_alert_sensors(
     """
 
     def deliver(context: RunStatusSensorContext, alerts: list[Alert]) -> None:
+        url, key = _secret(webhook_url), _secret(routing_key)
         for alert in alerts:
-            if webhook_url is None:
+            if url is None:
                 context.log.warning(f"no CLIO_ALERT_WEBHOOK_URL; alert not sent: {alert.check}")
                 continue
-            sender(webhook_url, alert, fmt=fmt, routing_key=routing_key)
+            sender(url, alert, fmt=fmt, routing_key=key)
 
     @run_failure_sensor(
         name="clio_run_failure_alert",
