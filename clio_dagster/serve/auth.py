@@ -78,7 +78,7 @@ def login_page():
 )
 def login():
     _check_login_csrf()
-    form = LoginForm()
+    form = LoginForm(formdata=request.form)  # form fields only, as the contract says: never a JSON body
     next_path = _safe_next(request.form.get("next"))
     if not form.validate():
         log_event("sign_in_failed", 400, detail="malformed sign-in form")

@@ -90,7 +90,11 @@ _POSTGRES_GUARDS = [
 def database_url(home: Path, pg_url: str | None) -> str:
     """The instance database: CLIO_PG_URL, else an owner-only SQLite file under the home."""
     if pg_url:
-        return pg_url
+        url = sa.make_url(pg_url)
+        # psycopg2 is what dagster-postgres installs; SQLAlchemy 2.1 would otherwise look for psycopg 3
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername="postgresql+psycopg2")
+        return url.render_as_string(hide_password=False)
     folder = home / "serve"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return f"sqlite:///{(folder / 'serve.sqlite').resolve()}"
