@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections.abc import Iterator
@@ -66,7 +67,7 @@ def test_rows_link_into_one_chain_from_genesis(engine):
     rows = sorted(log.entries(), key=lambda r: r["id"])
     assert [r["id"] for r in rows] == ids
     assert rows[0]["prev_hash"] == GENESIS_HASH
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after["prev_hash"] == before["hash"]
     assert rows[2]["hash"] == row_hash(rows[2]["prev_hash"], rows[2])
     check = log.verify()
