@@ -258,6 +258,7 @@ def test_brute_force_locks_the_account_even_for_the_right_password(app, home):
     assert statuses == [401, 401, 423]
     response = client.post("/login", data={"username": "locky", "password": "locky-password-1"})
     assert response.status_code == 423
+    assert "Set-Cookie" not in response.headers  # a refused scripted sign-in sets no cookie at all
     events = [
         (r["event"], r["user_name"], r["status"])
         for r in app.extensions["clio"]["access_log"].entries(limit=4)

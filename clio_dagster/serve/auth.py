@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_user, logout_user
@@ -82,16 +82,16 @@ def login():
     next_path = _safe_next(request.form.get("next"))
     if not form.validate():
         log_event("sign_in_failed", 400, detail="malformed sign-in form")
-        return render_template("login.html", error="Enter a user name and a password.", next=next_path), 400
+        return _refuse_sign_in(400, "Enter a user name and a password.", next_path)
     name = form.username.data
     outcome = clio("accounts").check_password(name, form.password.data)
     if outcome is SignIn.locked:
         log_event("sign_in_locked", 423, user_name=name, detail="account locked after repeated failures")
         message = "This account is locked after repeated failures. Try again later or ask an admin."
-        return render_template("login.html", error=message, next=next_path), 423
+        return _refuse_sign_in(423, message, next_path)
     if outcome is SignIn.wrong:
         log_event("sign_in_failed", 401, user_name=name, detail="wrong user name or password")
-        return render_template("login.html", error="Wrong user name or password.", next=next_path), 401
+        return _refuse_sign_in(401, "Wrong user name or password.", next_path)
     return _start_session(clio("accounts").get(name), method="password", next_path=next_path)
 
 
@@ -139,6 +139,14 @@ def oidc_callback():
         )
         return render_template("error.html", status=403, message="no account for this identity"), 403
     return _start_session(account, method="oidc", next_path=session.pop("oidc_next", "/"))
+
+
+def _refuse_sign_in(status: int, message: str, next_path: str):
+    """The form again for a browser (it posted the form's token); a short JSON answer for a script,
+    which sets no cookie at all, so a refused sign-in never looks like a session."""
+    if request.form.get("csrf_token"):
+        return render_template("login.html", error=message, next=next_path), status
+    return jsonify(error=message), status
 
 
 def _start_session(account: Account, *, method: str, next_path: str):
