@@ -86,14 +86,11 @@ class AccessLog:
                     continue  # another process extended the chain first: link to its row instead
         raise RuntimeError("could not append to the access log: the chain tip kept moving")
 
-    def entries(self, *, limit: int = 500, since_id: int = 0) -> list[dict]:
-        """The newest ``limit`` rows after ``since_id``, newest first."""
-        query = (
-            sa.select(access_log)
-            .where(access_log.c.id > since_id)
-            .order_by(access_log.c.id.desc())
-            .limit(limit)
-        )
+    def entries(self, *, limit: int = 500, before_id: int | None = None) -> list[dict]:
+        """The newest ``limit`` rows (older than ``before_id`` when given: the next page), newest first."""
+        query = sa.select(access_log).order_by(access_log.c.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(access_log.c.id < before_id)
         with self.engine.connect() as db:
             return [dict(row._mapping) for row in db.execute(query)]
 

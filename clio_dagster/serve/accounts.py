@@ -85,13 +85,12 @@ class Accounts:
 
     def list(self) -> list[Account]:
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(users).order_by(users.c.name)).all()
-        return [
-            Account(r.name, Role(r.role), r.password_hash is not None, _aware(r.locked_until)) for r in rows
-        ]
+            return [_account(row) for row in db.execute(sa.select(users).order_by(users.c.name))]
 
     def get(self, name: str) -> Account | None:
-        return next((a for a in self.list() if a.name == name), None)
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(users).where(users.c.name == name)).first()
+        return _account(row) if row else None
 
     def unlock(self, name: str) -> None:
         with self.engine.begin() as db:
@@ -155,7 +154,7 @@ class Accounts:
             row = db.execute(query).first()
         if row is None or row.revoked_at is not None or _aware(row.expires_at) <= _now():
             return None
-        return Account(row.name, Role(row.role), row.password_hash is not None, _aware(row.locked_until))
+        return _account(row)
 
     def close_session(self, token: str) -> None:
         with self.engine.begin() as db:
@@ -164,6 +163,10 @@ class Accounts:
                 .where(sessions.c.token_sha256 == _token_digest(token), sessions.c.revoked_at.is_(None))
                 .values(revoked_at=_now())
             )
+
+
+def _account(row) -> Account:
+    return Account(row.name, Role(row.role), row.password_hash is not None, _aware(row.locked_until))
 
 
 def _verify(password_hash: str, password: str) -> bool:

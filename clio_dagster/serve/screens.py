@@ -20,6 +20,7 @@ class TrustSafetyScreen:
     correlation: dict = field(default_factory=dict)
     over_represented: list[dict] = field(default_factory=list)
     under_represented: list[dict] = field(default_factory=list)
+    facet_failures: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # views without a file for this day
 
 
@@ -66,6 +67,10 @@ def trust_safety_screen(outputs: Outputs, day: str) -> TrustSafetyScreen:
         ]
     except Missing:
         screen.missing.append("language rates")
+    try:
+        screen.facet_failures = outputs.restricted_view(day, "facet-failures")
+    except Missing:
+        screen.missing.append("facet failures")
     return screen
 
 

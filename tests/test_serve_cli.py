@@ -1,0 +1,38 @@
+"""`clio users` and the start-up of `clio serve` from the command line."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from clio_dagster.cli import app
+
+runner = CliRunner()
+
+
+def test_users_add_list_unlock(clio_home):
+    added = runner.invoke(
+        app,
+        ["users", "add", "tina", "--role", "trust_safety", "--password-stdin"],
+        input="a long passphrase\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["users", "add", "sso@example.com", "--role", "viewer"]).exit_code == 0
+    listed = runner.invoke(app, ["users", "list"])
+    assert listed.stdout.splitlines() == ["sso@example.com\tviewer\toidc", "tina\ttrust_safety\tpassword"]
+    assert runner.invoke(app, ["users", "unlock", "tina"]).exit_code == 0
+    assert (clio_home / "serve" / "serve.sqlite").exists()
+
+
+def test_users_add_refuses_bad_input_with_a_reason(clio_home):
+    cases = [
+        (["users", "add", "x", "--role", "superuser", "--password-stdin"], "a long passphrase\n", "role"),
+        (["users", "add", "x", "--role", "viewer", "--password-stdin"], "short\n", "12 characters"),
+        (["users", "add", "../x", "--role", "viewer"], None, "user name"),
+        (["users", "unlock", "nobody"], None, "no user"),
+    ]
+    for args, stdin, reason in cases:
+        result = runner.invoke(app, args, input=stdin)
+        assert result.exit_code == 1 and reason in result.output, (args, result.output)
+    runner.invoke(app, ["users", "add", "tina", "--role", "viewer"])
+    duplicate = runner.invoke(app, ["users", "add", "tina", "--role", "admin"])
+    assert duplicate.exit_code == 1 and "exists" in duplicate.output
