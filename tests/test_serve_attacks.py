@@ -151,7 +151,7 @@ def test_the_wrong_role_gets_403_on_every_route_above_it(app, home, name):
 
 def test_restricted_views_never_serve_raw_conversations_or_failure_ids(app):
     client = _signed_in(app, "tina")
-    for view in ("coordinated", "disagreement", "language-rates", "facet-failures"):
+    for view in ("coordinated", "disagreement", "language-rates", "facet-failures", "language_rates"):
         response = client.get(f"/api/restricted/{DAY}/{view}")
         assert response.status_code == 200, view
         body = response.get_data(as_text=True)
@@ -358,7 +358,7 @@ def test_roles_see_what_they_may(app):
     assert "invalid JSON after 3 attempts" in page and "conv-PLANTED" not in page
     log = admin.get("/api/admin/access-log").json
     assert log["chain"]["ok"]
-    reads = [e for e in log["entries"] if e["event"] == "read" and e["user_name"] == "tina"]
+    reads = [e for e in log["entries"] if e["event"] == "read" and e["user"] == "tina"]
     assert {e["route"] for e in reads} >= {f"/api/restricted/{DAY}/coordinated", f"/ts/{DAY}"}
     assert admin.get(f"/api/restricted/{DAY}/coordinated").status_code == 200
     assert "Hash chain intact" in admin.get("/admin").get_data(as_text=True)

@@ -151,7 +151,7 @@ def test_the_contract_on_a_demo_home(server):
     admin = _session(base, "ada")
     log = admin.get("/api/admin/access-log", params={"limit": 1000}).json()
     assert log["chain"]["ok"]
-    rows = {(e["user_name"], e["event"], e["route"], e["status"]) for e in log["entries"]}
+    rows = {(e["user"], e["event"], e["route"], e["status"]) for e in log["entries"]}
     assert ("tina", "read", f"/api/restricted/{day}/coordinated", 200) in rows
     assert ("vera", "refused", f"/api/restricted/{day}/coordinated", 403) in rows
     assert ("vera", "refused", "/api/admin/access-log", 403) in rows
@@ -159,9 +159,9 @@ def test_the_contract_on_a_demo_home(server):
     assert (None, "refused", f"/api/public/{day}/hierarchy", 401) in rows
     assert ("mallory", "sign_in_locked", "/login", 423) in rows
     assert ("vera", "sign_in", "/login", 303) in rows
-    assert any(
-        e["user_name"] == "vera" and e["route"].startswith("/api/public/../../etc") for e in log["entries"]
-    )
+    assert any(e["user"] == "vera" and e["route"].startswith("/api/public/../../etc") for e in log["entries"])
+    read = next(e for e in log["entries"] if e["user"] == "tina" and e["event"] == "read")
+    assert (read["date"], read["role"]) == (day, "trust_safety")
     assert all(e["address"] == "127.0.0.1" for e in log["entries"])
     # the SQLite instance database sits owner-only under the home
     assert (home / "serve").stat().st_mode & 0o077 == 0

@@ -88,7 +88,8 @@ class Outputs:
         return json.loads(self.public_text(day, view))
 
     def restricted_view(self, day: str, view: str) -> dict | list:
-        """One trust-and-safety view as JSON-ready data."""
+        """One trust-and-safety view as JSON-ready data (``language_rates`` works as ``language-rates``)."""
+        view = view.replace("_", "-")
         if view not in RESTRICTED_FILES:
             raise Missing(f"no restricted view {view!r}")
         path = self._inside(self.restricted, day, RESTRICTED_FILES[view])

@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 
 from clio_dagster.serve.accounts import AccountError
 from clio_dagster.serve.app import clio, log_event
-from clio_dagster.serve.outputs import PUBLIC_FILES, RESTRICTED_FILES, BadRequest, Missing
+from clio_dagster.serve.outputs import PUBLIC_FILES, BadRequest, Missing
 from clio_dagster.serve.roles import ADMINS, ANYONE, TRUST_SAFETY, VIEWERS, allow
 from clio_dagster.serve.screens import trust_safety_screen
 
@@ -58,8 +58,6 @@ def public_output(day: str, view: str):
 @views.get("/api/restricted/<day>/<view>")
 @allow(TRUST_SAFETY)
 def restricted_output(day: str, view: str):
-    if view not in RESTRICTED_FILES:
-        raise Missing(view)
     return jsonify(date=day, view=view, data=clio("outputs").restricted_view(day, view))
 
 
@@ -102,7 +100,7 @@ def access_log():
         chain=chain,
         retention_days=clio("settings").serve_access_log_retention_days,
         next_before_id=entries[-1]["id"] if len(entries) == limit else None,
-        entries=entries,
+        entries=[_entry_json(e) for e in entries],
     )
 
 
@@ -143,6 +141,12 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     if not (text.isdigit() and len(text) <= 19 and low <= int(text) <= high):
         raise BadRequest(f"{name} must be an integer from {low} to {high}")
     return int(text)
+
+
+def _entry_json(entry: dict) -> dict:
+    """A log row for readers: ``user`` and ``date`` rather than the column names."""
+    renamed = {"user_name": "user", "day": "date"}
+    return {renamed.get(key, key): value for key, value in entry.items()}
 
 
 def _account_json(account) -> dict:
