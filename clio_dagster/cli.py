@@ -1,4 +1,4 @@
-"""The ``clio`` command: sample data, run partitions, the demo."""
+"""The ``clio`` command: sample data, run partitions, the demo, and serving the outputs to signed-in users."""
 
 from __future__ import annotations
 
