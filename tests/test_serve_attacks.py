@@ -341,6 +341,13 @@ def test_session_cookie_flags(home):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_hour_pattern_keeps_all_24_hours_visible():
+    from clio_dagster.serve.screens import hour_sparkline
+
+    assert hour_sparkline([0] * 11 + [40, 1] + [0] * 11) == "·" * 11 + "█▁" + "·" * 11
+    assert hour_sparkline([0] * 24) == "·" * 24
+
+
 def test_roles_see_what_they_may(app):
     viewer, analyst, admin = (_signed_in(app, n) for n in ("vera", "tina", "ada"))
     assert viewer.get(f"/api/public/{DAY}/hierarchy").json["date"] == DAY

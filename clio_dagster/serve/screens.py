@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from clio_dagster.serve.outputs import Missing, Outputs
 
-_BLOCKS = " ▁▂▃▄▅▆▇█"
+_BLOCKS = "·▁▂▃▄▅▆▇█"
 _TOP = 15
 
 
@@ -30,11 +30,12 @@ def explorer_link(day: str, node_id: str) -> str:
 
 
 def hour_sparkline(histogram: list[int]) -> str:
-    """24 hourly counts as one block character each, scaled to the busiest hour."""
+    """24 hourly counts as one character each: a dot for none, else a block scaled to the busiest hour."""
     peak = max(histogram, default=0)
-    if peak == 0:
-        return _BLOCKS[0] * len(histogram)
-    return "".join(_BLOCKS[round(count / peak * (len(_BLOCKS) - 1))] for count in histogram)
+    return "".join(
+        _BLOCKS[max(1, round(count / peak * (len(_BLOCKS) - 1)))] if count else _BLOCKS[0]
+        for count in histogram
+    )
 
 
 def trust_safety_screen(outputs: Outputs, day: str) -> TrustSafetyScreen:
