@@ -208,7 +208,9 @@ def demo(
     raise typer.Exit(run_dates(settings, _dates_in(str(files.conversations), None, None)))
 
 
-users_app = typer.Typer(no_args_is_help=True, help="Accounts of `clio serve`: add, list, unlock.")
+users_app = typer.Typer(
+    no_args_is_help=True, help="Accounts of `clio serve`: add, list, role, remove, unlock."
+)
 app.add_typer(users_app, name="users")
 
 
@@ -257,6 +259,34 @@ def users_list(home: HomeOption = None) -> None:
         locked = f", locked until {account.locked_until:%Y-%m-%d %H:%M} UTC" if account.locked_until else ""
         sign_in = "password" if account.has_password else "oidc"
         print(f"{account.name}\t{account.role.value}\t{sign_in}{locked}")
+
+
+@users_app.command("role")
+def users_role(
+    name: str,
+    role: Annotated[str, typer.Argument(help="viewer, trust_safety or admin")],
+    home: HomeOption = None,
+) -> None:
+    """Change an account's role; it applies from its next request."""
+    from clio_dagster.serve.accounts import AccountError
+
+    try:
+        _accounts(home).set_role(name, role)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"{name} is now {role}")
+
+
+@users_app.command("remove")
+def users_remove(name: str, home: HomeOption = None) -> None:
+    """Delete an account and end its sessions (its rows in the access log stay)."""
+    from clio_dagster.serve.accounts import AccountError
+
+    try:
+        _accounts(home).remove(name)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"removed {name}")
 
 
 @users_app.command("unlock")

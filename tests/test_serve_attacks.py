@@ -381,3 +381,29 @@ def test_the_access_log_pages_back_without_gaps(app):
     assert second["chain"]["ok"]
     ids = [e["id"] for e in first["entries"] + second["entries"]]
     assert ids == list(range(ids[0], ids[0] - 6, -1))
+
+
+def test_a_changed_role_or_removed_account_applies_to_open_sessions(app):
+    accounts = app.extensions["clio"]["accounts"]
+    accounts.add("temp", "trust_safety", "temporary-password-1")
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": "temp", "password": "temporary-password-1"}).status_code
+        == 303
+    )
+    assert client.get(f"/api/restricted/{DAY}/coordinated").status_code == 200
+    accounts.set_role("temp", "viewer")
+    assert client.get(f"/api/restricted/{DAY}/coordinated").status_code == 403
+    accounts.remove("temp")
+    assert client.get(f"/api/public/{DAY}/hierarchy").status_code == 401
+
+
+def test_ended_sessions_are_purged_and_live_ones_kept(app):
+    from datetime import timedelta
+
+    accounts = app.extensions["clio"]["accounts"]
+    expired = accounts.open_session("vera", timedelta(seconds=-5))
+    live = accounts.open_session("vera", timedelta(hours=1))
+    assert accounts.session_account(expired) is None
+    assert accounts.purge_sessions(older_than=timedelta(seconds=0)) >= 1
+    assert accounts.session_account(live).name == "vera"

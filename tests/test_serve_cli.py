@@ -20,6 +20,9 @@ def test_users_add_list_unlock(clio_home):
     listed = runner.invoke(app, ["users", "list"])
     assert listed.stdout.splitlines() == ["sso@example.com\tviewer\toidc", "tina\ttrust_safety\tpassword"]
     assert runner.invoke(app, ["users", "unlock", "tina"]).exit_code == 0
+    assert runner.invoke(app, ["users", "role", "tina", "admin"]).exit_code == 0
+    assert runner.invoke(app, ["users", "remove", "sso@example.com"]).exit_code == 0
+    assert runner.invoke(app, ["users", "list"]).stdout.splitlines() == ["tina\tadmin\tpassword"]
     assert (clio_home / "serve" / "serve.sqlite").exists()
 
 
@@ -29,6 +32,8 @@ def test_users_add_refuses_bad_input_with_a_reason(clio_home):
         (["users", "add", "x", "--role", "viewer", "--password-stdin"], "short\n", "12 characters"),
         (["users", "add", "../x", "--role", "viewer"], None, "user name"),
         (["users", "unlock", "nobody"], None, "no user"),
+        (["users", "remove", "nobody"], None, "no user"),
+        (["users", "role", "nobody", "viewer"], None, "no user"),
     ]
     for args, stdin, reason in cases:
         result = runner.invoke(app, args, input=stdin)

@@ -92,6 +92,32 @@ class Accounts:
             row = db.execute(sa.select(users).where(users.c.name == name)).first()
         return _account(row) if row else None
 
+    def set_role(self, name: str, role: Role | str) -> None:
+        """Change a role; it applies from the account's next request, sessions included."""
+        try:
+            role = Role(role)
+        except ValueError as error:
+            raise AccountError(f"role {role!r}: must be one of {', '.join(Role)}") from error
+        with self.engine.begin() as db:
+            done = db.execute(users.update().where(users.c.name == name).values(role=role.value))
+        if done.rowcount == 0:
+            raise AccountError(f"no user {name!r}")
+
+    def remove(self, name: str) -> None:
+        """Delete an account and every session it has."""
+        with self.engine.begin() as db:
+            db.execute(sessions.delete().where(sessions.c.user_name == name))
+            done = db.execute(users.delete().where(users.c.name == name))
+        if done.rowcount == 0:
+            raise AccountError(f"no user {name!r}")
+
+    def purge_sessions(self, *, older_than: timedelta) -> int:
+        """Forget sessions that ended (expired or signed out) more than ``older_than`` ago."""
+        cutoff = _now() - older_than
+        with self.engine.begin() as db:
+            ended = sa.or_(sessions.c.expires_at < cutoff, sessions.c.revoked_at < cutoff)
+            return db.execute(sessions.delete().where(ended)).rowcount
+
     def unlock(self, name: str) -> None:
         with self.engine.begin() as db:
             done = db.execute(
