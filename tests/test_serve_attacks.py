@@ -407,3 +407,11 @@ def test_ended_sessions_are_purged_and_live_ones_kept(app):
     assert accounts.session_account(expired) is None
     assert accounts.purge_sessions(older_than=timedelta(seconds=0)) >= 1
     assert accounts.session_account(live).name == "vera"
+
+
+@pytest.mark.parametrize(("hops", "logged"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_the_logged_address_trusts_forwarding_headers_only_when_told(tmp_path, hops, logged):
+    settings = ServeSettings(serve_secret_key="proxy", serve_trusted_proxies=hops)
+    app = create_app(make_home(tmp_path / "home"), settings=settings, secure_cookies=False)
+    app.test_client().get(f"/api/public/{DAY}/hierarchy", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert _last_log(app)["address"] == logged
