@@ -29,7 +29,7 @@ def test_users_add_list_unlock(clio_home):
 def test_users_add_refuses_bad_input_with_a_reason(clio_home):
     cases = [
         (["users", "add", "x", "--role", "superuser", "--password-stdin"], "a long passphrase\n", "role"),
-        (["users", "add", "x", "--role", "viewer", "--password-stdin"], "short\n", "12 characters"),
+        (["users", "add", "x", "--role", "viewer", "--password-stdin"], "seven77\n", "8 characters"),
         (["users", "add", "../x", "--role", "viewer"], None, "user name"),
         (["users", "unlock", "nobody"], None, "no user"),
         (["users", "remove", "nobody"], None, "no user"),

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from clio_dagster.serve.database import sessions, users
 from clio_dagster.serve.roles import Role
 
+MIN_PASSWORD_CHARS = 8  # NIST SP 800-63B's floor for chosen passwords; lockout and argon2 do the rest
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -67,8 +68,8 @@ class Accounts:
             role = Role(role)
         except ValueError as error:
             raise AccountError(f"role {role!r}: must be one of {', '.join(Role)}") from error
-        if password is not None and len(password) < 12:
-            raise AccountError("the password must have at least 12 characters")
+        if password is not None and len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
         with self.engine.begin() as db:
             if db.execute(sa.select(users.c.name).where(users.c.name == name)).first():
                 raise AccountError(f"user {name!r} exists")
