@@ -1,4 +1,4 @@
-"""The ``clio`` command: sample data, run partitions, the demo."""
+"""The ``clio`` command: sample data, run partitions, the demo, and serving the outputs to signed-in users."""
 
 from __future__ import annotations
 
@@ -206,6 +206,114 @@ def demo(
     console.print(f"sample corpus: {files.conversations}")
     settings = _apply(input=str(files.conversations))
     raise typer.Exit(run_dates(settings, _dates_in(str(files.conversations), None, None)))
+
+
+users_app = typer.Typer(
+    no_args_is_help=True, help="Accounts of `clio serve`: add, list, role, remove, unlock."
+)
+app.add_typer(users_app, name="users")
+
+
+def _accounts(home: Path | None):
+    from datetime import timedelta
+
+    from clio_dagster.serve.accounts import Accounts
+    from clio_dagster.serve.database import connect, database_url
+    from clio_dagster.serve.settings import ServeSettings
+
+    settings, serve_settings = _apply(home=home), ServeSettings()
+    engine = connect(database_url(settings.home, settings.pg_url))
+    return Accounts(
+        engine,
+        max_failed_logins=serve_settings.serve_max_failed_logins,
+        lockout=timedelta(minutes=serve_settings.serve_lockout_minutes),
+    )
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (for OIDC: the value of CLIO_OIDC_USERNAME_CLAIM)")],
+    role: Annotated[str, typer.Option(help="viewer, trust_safety or admin")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (else OIDC only)")
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Add an account; without --password-stdin it can only sign in through the OIDC provider."""
+    import sys
+
+    from clio_dagster.serve.accounts import AccountError
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        account = _accounts(home).add(name, role, password)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"added {account.name} ({account.role.value})")
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None) -> None:
+    """List accounts with their role and lock state."""
+    for account in _accounts(home).list():
+        locked = f", locked until {account.locked_until:%Y-%m-%d %H:%M} UTC" if account.locked_until else ""
+        sign_in = "password" if account.has_password else "oidc"
+        print(f"{account.name}\t{account.role.value}\t{sign_in}{locked}")
+
+
+@users_app.command("role")
+def users_role(
+    name: str,
+    role: Annotated[str, typer.Argument(help="viewer, trust_safety or admin")],
+    home: HomeOption = None,
+) -> None:
+    """Change an account's role; it applies from its next request."""
+    from clio_dagster.serve.accounts import AccountError
+
+    try:
+        _accounts(home).set_role(name, role)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"{name} is now {role}")
+
+
+@users_app.command("remove")
+def users_remove(name: str, home: HomeOption = None) -> None:
+    """Delete an account and end its sessions (its rows in the access log stay)."""
+    from clio_dagster.serve.accounts import AccountError
+
+    try:
+        _accounts(home).remove(name)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"removed {name}")
+
+
+@users_app.command("unlock")
+def users_unlock(name: str, home: HomeOption = None) -> None:
+    """Clear an account's lockout after repeated failed sign-ins."""
+    from clio_dagster.serve.accounts import AccountError
+
+    try:
+        _accounts(home).unlock(name)
+    except AccountError as error:
+        raise _fail(str(error)) from error
+    console.print(f"unlocked {name}")
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+    threads: Annotated[int, typer.Option(min=1, help="Request threads")] = 8,
+) -> None:
+    """Serve the explorer, the public outputs and the trust-and-safety views to signed-in users."""
+    from clio_dagster.serve.server import serve as run_server
+
+    settings = _apply(home=home)
+    console.print(f"clio serve: http://{host}:{port}/ over {settings.home.resolve()}")
+    run_server(settings.home, host=host, port=port, pg_url=settings.pg_url, threads=threads)
 
 
 @app.command("eval")
