@@ -1,0 +1,405 @@
+"""Assemble one split of the development corpus: days, users, timestamps, plants, verdicts.
+
+Outputs (see `write_corpus`): conversations.jsonl in the project's input schema (DESIGN §3),
+labels.jsonl (one row per conversation), prompts.parquet (harmful/benign prompt table) and
+summary.json. User turns are real text from the sources; between two user turns an assistant
+message holds a short neutral placeholder (`ASSISTANT_PLACEHOLDER`), since no source ships the
+replies; single-turn conversations have the user message only.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+from . import plants
+from .conversations import compose_woz_conversations, split_of
+from .harmful import load_harmful
+from .sources import (
+    SourceItem,
+    convlab_sdist_path,
+    load_convlab_utterances,
+    load_freshqa,
+    load_home_assistant,
+    load_mtbench,
+    load_writingbench,
+)
+
+ASSISTANT_PLACEHOLDER = "[assistant reply not included in this corpus]"
+
+EMERGING_TOPICS = {"multiwoz/hospital"}
+# Benign topics the existing classifier over-flags: fiction (violent plots), people reporting a
+# crime to the police, and code.
+FALSE_POSITIVE_TOPICS = ("writingbench/Literature & Arts/", "multiwoz/police", "mtbench/coding")
+FALSE_NEGATIVE_CATEGORY = "misinformation"
+TRANSLATION_SHARE = 0.06  # of the other harmful prompts, sent inside a translation request
+
+FLAG_RATES = {
+    "harmful": 0.85,
+    "benign": 0.01,
+    "false_positive": 0.6,
+    "false_negative": 0.03,
+    "false_negative_translation": 0.05,
+    "spam_network": 0.02,
+}
+
+# Local hour-of-day weights (0..23): quiet at night, a morning rise, busiest mid-afternoon.
+HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 4, 7, 10, 12, 13, 13, 12, 13, 14, 14, 13, 12, 11, 10, 9, 7, 5, 3]
+UTC_OFFSETS = {"en": -5, "zh": 8, "ja": 9, "ko": 9, "hi": 5.5, "ru": 3, "pt": -3, "es": 1, "vi": 7, "th": 7}
+EUROPEAN = {
+    "de",
+    "fr",
+    "it",
+    "nl",
+    "pl",
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "sr",
+    "hu",
+    "da",
+    "nb",
+    "sv",
+    "ca",
+    "eu",
+    "gl",
+}
+SPAM_HOURS_UTC = (2, 3, 4)
+PLATFORMS = ["web", "web", "web", "ios", "android", "api"]
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    split: str = "dev"
+    days: int = 3
+    per_day: int = 3000
+    seed: int = 0
+    start_date: date = date(2026, 11, 2)
+    convlab_sdist: Path | None = None
+    pii_share: float = 0.03
+    spam_accounts: int = 30
+    crowd_groups_per_day: int = 2
+    crowd_size: tuple[int, int] = (30, 40)
+
+
+@dataclass
+class Planned:
+    """A conversation before users and times are given to it."""
+
+    item: SourceItem
+    turns: tuple[str, ...]
+    planted: str | None
+    flag_kind: str
+    day: int
+    user_id: str | None = None
+    source: str | None = None
+    topic: str | None = None
+    coarse_topic: str | None = None
+    pii: list[str] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=2)
+def _all_items(convlab_sdist: Path | None, seed: int) -> tuple[tuple, tuple, tuple, tuple]:
+    utterances = load_convlab_utterances(convlab_sdist_path(convlab_sdist))
+    real = load_writingbench() + load_freshqa() + load_mtbench()
+    return tuple(utterances), tuple(real), tuple(load_home_assistant(seed)), tuple(load_harmful())
+
+
+def split_items(options: CorpusOptions) -> dict[str, list[SourceItem]]:
+    """The split's items by role: real benign conversations, template-made ones, harmful prompts."""
+    utterances, real, home_assistant, harmful = _all_items(options.convlab_sdist, options.seed)
+    rng = random.Random(f"{options.seed}:{options.split}:woz")
+    woz = compose_woz_conversations([u for u in utterances if split_of(u.item_id) == options.split], rng)
+    keep = lambda items: [item for item in items if split_of(item.item_id) == options.split]  # noqa: E731
+    return {"real": woz + keep(real), "template": keep(home_assistant), "harmful": keep(harmful)}
+
+
+def _hash_id(prefix: str, *parts: object) -> str:
+    return f"{prefix}-{hashlib.sha256(':'.join(map(str, parts)).encode()).hexdigest()[:16]}"
+
+
+def _common_question(item: SourceItem) -> bool:
+    """A short question many unrelated people could ask on the same day (crowd decoys)."""
+    short = len(item.turns[0]) <= 140
+    return (
+        item.source in {"freshqa", "mtbench"} and short and not item.topic.startswith(FALSE_POSITIVE_TOPICS)
+    )
+
+
+def plan_conversations(options: CorpusOptions) -> tuple[list[Planned], dict]:
+    """Every conversation of the split with its day, plant and flag kind (users and times later)."""
+    rng = random.Random(f"{options.seed}:{options.split}:plan")
+    items = split_items(options)
+    last_day = options.days - 1
+    planned: list[Planned] = []
+    limits: dict = {}
+
+    crowd_pool = [item for item in items["real"] if _common_question(item)]
+    rng.shuffle(crowd_pool)
+    crowd_questions = {id(item) for item in crowd_pool[: options.crowd_groups_per_day * options.days]}
+    for day in range(options.days):
+        for group in range(options.crowd_groups_per_day):
+            item = crowd_pool.pop()
+            name = f"crowd_d{day + 1}_{group + 1}"
+            for _ in range(rng.randint(*options.crowd_size)):
+                turns = (plants.vary_question(item.turns[0], rng),)
+                planned.append(Planned(item, turns, name, "benign", day))
+
+    for item in items["real"]:
+        if id(item) in crowd_questions:
+            continue
+        if item.topic in EMERGING_TOPICS:
+            planned.append(Planned(item, item.turns, "emerging", "benign", last_day))
+        elif item.topic.startswith(FALSE_POSITIVE_TOPICS):
+            planned.append(
+                Planned(item, item.turns, "false_positive", "false_positive", rng.randrange(options.days))
+            )
+        else:
+            planned.append(Planned(item, item.turns, None, "benign", rng.randrange(options.days)))
+
+    for item in items["harmful"]:
+        day = rng.randrange(options.days)
+        if item.harm_category == FALSE_NEGATIVE_CATEGORY:
+            planned.append(Planned(item, item.turns, "false_negative", "false_negative", day))
+        elif rng.random() < TRANSLATION_SHARE:
+            turns = (plants.translation_request(item.turns[0], rng),)
+            planned.append(
+                Planned(item, turns, "false_negative_translation", "false_negative_translation", day)
+            )
+        else:
+            planned.append(Planned(item, item.turns, None, "harmful", day))
+
+    spam_products = [product for product in plants.SPAM_PRODUCTS if split_of(product[1]) == options.split]
+    spam_products = spam_products or plants.SPAM_PRODUCTS
+    spam_item = SourceItem(
+        "planted:spam", "planted_spam", "en", "spam/seo_content", "marketing spam", (), template_made=True
+    )
+    for day in range(options.days):
+        for account in range(options.spam_accounts):
+            for _ in range(rng.randint(4, 6)):
+                plan = Planned(
+                    spam_item, (plants.spam_request(rng, spam_products),), "spam_network", "spam_network", day
+                )
+                plan.user_id = _hash_id("user", options.seed, options.split, "spam", account)
+                planned.append(plan)
+
+    # Template-made smart-home commands fill each day up to per_day; real text over the target is
+    # thinned at random (never the plants), so a day never exceeds per_day.
+    template_pool = list(items["template"])
+    rng.shuffle(template_pool)
+    by_day = defaultdict(list)
+    for plan in planned:
+        by_day[plan.day].append(plan)
+    final: list[Planned] = []
+    for day in range(options.days):
+        fixed = [p for p in by_day[day] if p.planted or p.flag_kind != "benign"]
+        free = [p for p in by_day[day] if not (p.planted or p.flag_kind != "benign")]
+        room = max(0, options.per_day - len(fixed))
+        if len(free) > room:
+            rng.shuffle(free)
+            limits[f"day{day + 1}_real_dropped"] = len(free) - room
+            free = free[:room]
+        take = min(room - len(free), len(template_pool))
+        template = [Planned(template_pool.pop(), (), None, "benign", day) for _ in range(take)]
+        for plan in template:
+            plan.turns = plan.item.turns
+        final += fixed + free + template
+        if len(fixed) + len(free) + len(template) < options.per_day:
+            limits[f"day{day + 1}_short_by"] = options.per_day - len(fixed) - len(free) - len(template)
+    return final, limits
+
+
+def _offset_hours(language: str) -> float:
+    if language in UTC_OFFSETS:
+        return UTC_OFFSETS[language]
+    return 1 if language in EUROPEAN else 2
+
+
+def _assign_users(planned: list[Planned], options: CorpusOptions, rng: random.Random) -> None:
+    """Most users write once a day, some several times; a user keeps one language, and some
+    return on later days. Crowd members are distinct users, one question each."""
+    returning: dict[str, list[str]] = defaultdict(list)
+    counter = 0
+
+    def new_user(language: str) -> str:
+        nonlocal counter
+        counter += 1
+        return _hash_id("user", options.seed, options.split, counter)
+
+    for day in range(options.days):
+        today = [p for p in planned if p.day == day and p.user_id is None]
+        by_language: dict[str, list[Planned]] = defaultdict(list)
+        for plan in today:
+            if plan.planted and plan.planted.startswith("crowd_"):
+                plan.user_id = new_user("en")
+                returning[plan.item.language].append(plan.user_id)
+            else:
+                by_language[plan.item.language].append(plan)
+        for language, plans in sorted(by_language.items()):
+            rng.shuffle(plans)
+            earlier = returning[language]
+            seen_today: set[str] = set()
+            index = 0
+            while index < len(plans):
+                candidates = [u for u in earlier if u not in seen_today]
+                user = rng.choice(candidates) if candidates and rng.random() < 0.3 else new_user(language)
+                seen_today.add(user)
+                count = rng.choices((1, 2, 3, 4, 5), weights=(75, 14, 6, 3, 2))[0]
+                for plan in plans[index : index + count]:
+                    plan.user_id = user
+                index += count
+            earlier.extend(sorted(seen_today - set(earlier)))
+
+
+def _created_at(plan: Planned, day_start: datetime, rng: random.Random) -> str:
+    offset = _offset_hours(plan.item.language)
+    if plan.planted == "spam_network":
+        utc_hour = rng.choice(SPAM_HOURS_UTC)
+    else:
+        local_hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+        utc_hour = int(local_hour - offset) % 24
+    moment = day_start + timedelta(hours=utc_hour, seconds=rng.randrange(3600))
+    zone = timezone(timedelta(hours=offset))
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _messages(turns: tuple[str, ...]) -> list[dict]:
+    messages = []
+    for index, turn in enumerate(turns):
+        if index:
+            messages.append({"role": "assistant", "content": ASSISTANT_PLACEHOLDER})
+        messages.append({"role": "user", "content": turn})
+    return messages
+
+
+def _verdict(plan: Planned, rng: random.Random) -> dict:
+    categories = plants.MODERATION_CATEGORIES.get(
+        plan.item.harm_category or "", plants.FALSE_POSITIVE_CATEGORIES
+    )
+    return plants.moderation(FLAG_RATES[plan.flag_kind], categories, rng)
+
+
+def build_corpus(options: CorpusOptions) -> dict:
+    """The split as records: {"conversations", "labels", "prompts", "summary"}; deterministic."""
+    planned, limits = plan_conversations(options)
+    rng = random.Random(f"{options.seed}:{options.split}:people")
+    _assign_users(planned, options, rng)
+    pii = plants.PiiPlanter(options.seed)
+    day_starts = [
+        datetime.combine(options.start_date + timedelta(days=d), datetime.min.time(), UTC)
+        for d in range(options.days)
+    ]
+    rows = []
+    for index, plan in enumerate(planned):
+        turns = list(plan.turns)
+        pii_values: list[str] = []
+        if plan.planted is None or plan.planted in {"emerging", "false_positive"}:
+            for turn_index, turn in enumerate(turns):
+                if rng.random() < options.pii_share:
+                    turns[turn_index], inserted = pii.plant(turn, plan.item.language, rng)
+                    pii_values += inserted
+        conversation_id = _hash_id("conv", options.seed, options.split, index)
+        created_at = _created_at(plan, day_starts[plan.day], rng)
+        conversation = {
+            "conversation_id": conversation_id,
+            "user_id": plan.user_id,
+            "created_at": created_at,
+            "messages": _messages(tuple(turns)),
+            "moderation": _verdict(plan, rng),
+            "metadata": {"platform": rng.choice(PLATFORMS)},
+        }
+        label = {
+            "conversation_id": conversation_id,
+            "user_id": plan.user_id,
+            "date": (options.start_date + timedelta(days=plan.day)).isoformat(),
+            "split": options.split,
+            "topic": plan.item.topic,
+            "coarse_topic": plan.item.coarse_topic,
+            "language": plan.item.language,
+            "source": plan.item.source,
+            "template_made": plan.item.template_made,
+            "harmful": plan.item.harmful,
+            "harm_category": plan.item.harm_category,
+            "planted": plan.planted,
+            "pii": pii_values,
+            "turns": len(turns),
+            "source_item_ids": plan.item.extra.get("source_item_ids", [plan.item.item_id]),
+        }
+        rows.append(
+            (
+                datetime.fromisoformat(created_at).astimezone(UTC),
+                conversation_id,
+                conversation,
+                label,
+            )
+        )
+    rows.sort(key=lambda row: (row[0], row[1]))
+    conversations = [row[2] for row in rows]
+    labels = [row[3] for row in rows]
+    return {
+        "conversations": conversations,
+        "labels": labels,
+        "prompts": prompt_table(options),
+        "summary": summarise(labels, options, limits),
+    }
+
+
+def prompt_table(options: CorpusOptions) -> list[dict]:
+    """Harmful and benign user prompts of this split, for training and testing a concern classifier."""
+    items = split_items(options)
+    rows = []
+    for item in items["harmful"] + items["real"] + items["template"]:
+        for turn in item.turns:
+            rows.append(
+                {
+                    "text": turn,
+                    "language": item.language,
+                    "harmful": item.harmful,
+                    "harm_category": item.harm_category,
+                    "source": item.source,
+                    "source_label": item.source_label,
+                    "template_made": item.template_made,
+                    "split": options.split,
+                }
+            )
+            if item.harmful:
+                break  # a harmful item is one prompt
+    return rows
+
+
+def summarise(labels: list[dict], options: CorpusOptions, limits: dict) -> dict:
+    def count(key):
+        return dict(sorted(Counter(str(label[key]) for label in labels).items()))
+
+    users_by_day = defaultdict(set)
+    for label in labels:
+        users_by_day[label["date"]].add(label["user_id"])
+    days_per_user = Counter(
+        label["user_id"] for label in {(x["user_id"], x["date"]): x for x in labels}.values()
+    )
+    return {
+        "split": options.split,
+        "seed": options.seed,
+        "days": options.days,
+        "per_day_target": options.per_day,
+        "conversations": len(labels),
+        "conversations_per_day": count("date"),
+        "users": len({label["user_id"] for label in labels}),
+        "users_per_day": {day: len(users) for day, users in sorted(users_by_day.items())},
+        "users_on_several_days": sum(1 for n in days_per_user.values() if n > 1),
+        "per_source": count("source"),
+        "per_language": count("language"),
+        "per_coarse_topic": count("coarse_topic"),
+        "fine_topics": len({label["topic"] for label in labels}),
+        "template_made": sum(label["template_made"] for label in labels),
+        "harmful": sum(label["harmful"] for label in labels),
+        "planted": count("planted"),
+        "conversations_with_pii": sum(1 for label in labels if label["pii"]),
+        "limits": limits,
+    }
