@@ -23,6 +23,7 @@ from .harmful import load_harmful
 from .sources import (
     SourceItem,
     convlab_sdist_path,
+    dedupe_by_text,
     load_convlab_utterances,
     load_freshqa,
     load_home_assistant,
@@ -38,6 +39,11 @@ EMERGING_TOPICS = {"multiwoz/hospital"}
 FALSE_POSITIVE_TOPICS = ("writingbench/Literature & Arts/", "multiwoz/police", "mtbench/coding")
 FALSE_NEGATIVE_CATEGORY = "misinformation"
 TRANSLATION_SHARE = 0.06  # of the other harmful prompts, sent inside a translation request
+# Upper bounds as a share of all conversations; the sources' own sizes are the other bound.
+HARMFUL_SHARE = 0.08
+FALSE_POSITIVE_SHARE = 0.025
+EMERGING_SHARE = 0.035  # of the last day
+TEMPLATE_MIN_SHARE = 0.12
 
 FLAG_RATES = {
     "harmful": 0.85,
@@ -86,6 +92,8 @@ class CorpusOptions:
     spam_accounts: int = 30
     crowd_groups_per_day: int = 2
     crowd_size: tuple[int, int] = (30, 40)
+    # None: all 65 locales; a few make small builds (tests) fast.
+    home_assistant_locales: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -105,15 +113,18 @@ class Planned:
 
 
 @functools.lru_cache(maxsize=2)
-def _all_items(convlab_sdist: Path | None, seed: int) -> tuple[tuple, tuple, tuple, tuple]:
+def _all_items(convlab_sdist: Path | None, seed: int, locales: tuple[str, ...] | None) -> tuple:
     utterances = load_convlab_utterances(convlab_sdist_path(convlab_sdist))
-    real = load_writingbench() + load_freshqa() + load_mtbench()
-    return tuple(utterances), tuple(real), tuple(load_home_assistant(seed)), tuple(load_harmful())
+    real = dedupe_by_text(load_writingbench() + load_freshqa() + load_mtbench())
+    home_assistant = load_home_assistant(seed, locales=locales)
+    return tuple(utterances), tuple(real), tuple(home_assistant), tuple(load_harmful())
 
 
 def split_items(options: CorpusOptions) -> dict[str, list[SourceItem]]:
     """The split's items by role: real benign conversations, template-made ones, harmful prompts."""
-    utterances, real, home_assistant, harmful = _all_items(options.convlab_sdist, options.seed)
+    utterances, real, home_assistant, harmful = _all_items(
+        options.convlab_sdist, options.seed, options.home_assistant_locales
+    )
     rng = random.Random(f"{options.seed}:{options.split}:woz")
     woz = compose_woz_conversations([u for u in utterances if split_of(u.item_id) == options.split], rng)
     keep = lambda items: [item for item in items if split_of(item.item_id) == options.split]  # noqa: E731
@@ -132,86 +143,107 @@ def _common_question(item: SourceItem) -> bool:
     )
 
 
+def _capped(items: list, share: float, options: CorpusOptions, rng: random.Random) -> list:
+    """At most `share` of the corpus, drawn at random: keeps small builds in proportion."""
+    cap = max(1, round(share * options.per_day * options.days))
+    items = list(items)
+    rng.shuffle(items)
+    return items[:cap]
+
+
 def plan_conversations(options: CorpusOptions) -> tuple[list[Planned], dict]:
     """Every conversation of the split with its day, plant and flag kind (users and times later)."""
     rng = random.Random(f"{options.seed}:{options.split}:plan")
     items = split_items(options)
-    last_day = options.days - 1
     planned: list[Planned] = []
-    limits: dict = {}
 
     crowd_pool = [item for item in items["real"] if _common_question(item)]
     rng.shuffle(crowd_pool)
-    crowd_questions = {id(item) for item in crowd_pool[: options.crowd_groups_per_day * options.days]}
-    for day in range(options.days):
-        for group in range(options.crowd_groups_per_day):
-            item = crowd_pool.pop()
-            name = f"crowd_d{day + 1}_{group + 1}"
-            for _ in range(rng.randint(*options.crowd_size)):
-                turns = (plants.vary_question(item.turns[0], rng),)
-                planned.append(Planned(item, turns, name, "benign", day))
+    crowd_questions = crowd_pool[: options.crowd_groups_per_day * options.days]
+    for index, item in enumerate(crowd_questions):
+        day, group = divmod(index, options.crowd_groups_per_day)
+        for _ in range(rng.randint(*options.crowd_size)):
+            turns = (plants.vary_question(item.turns[0], rng),)
+            planned.append(Planned(item, turns, f"crowd_d{day + 1}_{group + 1}", "benign", day))
 
-    for item in items["real"]:
-        if id(item) in crowd_questions:
-            continue
-        if item.topic in EMERGING_TOPICS:
-            planned.append(Planned(item, item.turns, "emerging", "benign", last_day))
-        elif item.topic.startswith(FALSE_POSITIVE_TOPICS):
-            planned.append(
-                Planned(item, item.turns, "false_positive", "false_positive", rng.randrange(options.days))
-            )
-        else:
-            planned.append(Planned(item, item.turns, None, "benign", rng.randrange(options.days)))
+    used = {item.item_id for item in crowd_questions}
+    emerging = [item for item in items["real"] if item.topic in EMERGING_TOPICS]
+    over_flagged = [item for item in items["real"] if item.topic.startswith(FALSE_POSITIVE_TOPICS)]
+    for item in _capped(emerging, EMERGING_SHARE / options.days, options, rng):
+        planned.append(Planned(item, item.turns, "emerging", "benign", options.days - 1))
+    for item in _capped(over_flagged, FALSE_POSITIVE_SHARE, options, rng):
+        planned.append(
+            Planned(item, item.turns, "false_positive", "false_positive", rng.randrange(options.days))
+        )
+    used |= {item.item_id for item in emerging + over_flagged}
+    ordinary = [item for item in items["real"] if item.item_id not in used]
 
-    for item in items["harmful"]:
+    for item in _capped(items["harmful"], HARMFUL_SHARE, options, rng):
         day = rng.randrange(options.days)
         if item.harm_category == FALSE_NEGATIVE_CATEGORY:
             planned.append(Planned(item, item.turns, "false_negative", "false_negative", day))
         elif rng.random() < TRANSLATION_SHARE:
             turns = (plants.translation_request(item.turns[0], rng),)
-            planned.append(
-                Planned(item, turns, "false_negative_translation", "false_negative_translation", day)
-            )
+            kind = "false_negative_translation"
+            planned.append(Planned(item, turns, kind, kind, day))
         else:
             planned.append(Planned(item, item.turns, None, "harmful", day))
 
-    spam_products = [product for product in plants.SPAM_PRODUCTS if split_of(product[1]) == options.split]
-    spam_products = spam_products or plants.SPAM_PRODUCTS
-    spam_item = SourceItem(
-        "planted:spam", "planted_spam", "en", "spam/seo_content", "marketing spam", (), template_made=True
-    )
+    planned += _spam_network(options, rng)
+    return _fill_days(planned, ordinary, items["template"], options, rng)
+
+
+def _spam_network(options: CorpusOptions, rng: random.Random) -> list[Planned]:
+    products = [product for product in plants.SPAM_PRODUCTS if split_of(product[1]) == options.split]
+    products = products or plants.SPAM_PRODUCTS
+    item = SourceItem("planted:spam", "planted_spam", "en", "spam/seo_content", "marketing spam", (), True)
+    planned = []
     for day in range(options.days):
         for account in range(options.spam_accounts):
             for _ in range(rng.randint(4, 6)):
                 plan = Planned(
-                    spam_item, (plants.spam_request(rng, spam_products),), "spam_network", "spam_network", day
+                    item, (plants.spam_request(rng, products),), "spam_network", "spam_network", day
                 )
                 plan.user_id = _hash_id("user", options.seed, options.split, "spam", account)
                 planned.append(plan)
+    return planned
 
-    # Template-made smart-home commands fill each day up to per_day; real text over the target is
-    # thinned at random (never the plants), so a day never exceeds per_day.
-    template_pool = list(items["template"])
-    rng.shuffle(template_pool)
-    by_day = defaultdict(list)
-    for plan in planned:
-        by_day[plan.day].append(plan)
+
+def _fill_days(
+    planned: list[Planned],
+    ordinary: list[SourceItem],
+    template: list[SourceItem],
+    options: CorpusOptions,
+    rng: random.Random,
+) -> tuple[list[Planned], dict]:
+    """Each day gets the plants, then ordinary real conversations, then template-made smart-home
+    commands (at least TEMPLATE_MIN_SHARE of the day), up to per_day. Real text beyond what the
+    days hold is left out (and reported in the summary's limits)."""
+    limits: dict = {}
+    ordinary = list(ordinary)
+    rng.shuffle(ordinary)
+    template = list(template)
+    rng.shuffle(template)
     final: list[Planned] = []
     for day in range(options.days):
-        fixed = [p for p in by_day[day] if p.planted or p.flag_kind != "benign"]
-        free = [p for p in by_day[day] if not (p.planted or p.flag_kind != "benign")]
+        fixed = [plan for plan in planned if plan.day == day]
         room = max(0, options.per_day - len(fixed))
-        if len(free) > room:
-            rng.shuffle(free)
-            limits[f"day{day + 1}_real_dropped"] = len(free) - room
-            free = free[:room]
-        take = min(room - len(free), len(template_pool))
-        template = [Planned(template_pool.pop(), (), None, "benign", day) for _ in range(take)]
-        for plan in template:
+        # Template-made commands keep a floor share: they are the only text in most languages.
+        template_floor = min(len(template), round(TEMPLATE_MIN_SHARE * options.per_day), room)
+        # An even share of what remains, so every day has the same mix of sources.
+        real_today = min(room - template_floor, -(-len(ordinary) // (options.days - day)))
+        real = [Planned(ordinary.pop(), (), None, "benign", day) for _ in range(real_today)]
+        filler = [
+            Planned(template.pop(), (), None, "benign", day)
+            for _ in range(min(room - real_today, len(template)))
+        ]
+        for plan in real + filler:
             plan.turns = plan.item.turns
-        final += fixed + free + template
-        if len(fixed) + len(free) + len(template) < options.per_day:
-            limits[f"day{day + 1}_short_by"] = options.per_day - len(fixed) - len(free) - len(template)
+        final += fixed + real + filler
+        if len(fixed) + len(real) + len(filler) < options.per_day:
+            limits[f"day{day + 1}_short_by"] = options.per_day - len(fixed) - len(real) - len(filler)
+    if ordinary:
+        limits["real_conversations_left_out"] = len(ordinary)
     return final, limits
 
 

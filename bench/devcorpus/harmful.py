@@ -13,7 +13,7 @@ import csv
 
 import yaml
 
-from .sources import SourceItem, package_dir
+from .sources import SourceItem, dedupe_by_text, package_dir
 
 HARMBENCH_CATEGORIES = {
     "cybercrime_intrusion": "cybercrime",
@@ -137,4 +137,4 @@ def load_advbench() -> list[SourceItem]:
 
 
 def load_harmful() -> list[SourceItem]:
-    return load_harmbench() + load_strongreject() + load_advbench()
+    return dedupe_by_text(load_harmbench() + load_strongreject() + load_advbench())

@@ -18,7 +18,6 @@ import os
 import random
 import re
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +60,24 @@ def package_dir(module: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise MissingSourceError(f"Python package '{module}' is not installed.\n{INSTALL_HINT}")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def text_key(text: str) -> str:
+    """Lower-case words only: two texts with the same key are the same text for splitting."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def dedupe_by_text(items: list[SourceItem]) -> list[SourceItem]:
+    """First item of each text: sources copy from each other (StrongREJECT includes AdvBench
+    prompts), and a text must fall in one split only."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = text_key(" ".join(item.turns))
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def _normalise_space(text: str) -> str:
@@ -153,7 +170,9 @@ def load_convlab_utterances(sdist: Path) -> list[Utterance]:
         text = _detokenise(text) if language == "en" else _normalise_space(text)
         if len(text) < 2:
             return
-        item_id = f"{source}:{domain}:{text.lower()}"
+        # Keyed by the text alone: a sentence is sometimes filed under two domains, or shipped by
+        # both MultiWOZ and CamRest, and must still land in one split only (first one wins).
+        item_id = f"convlab:{language}:{text_key(text)}"
         utterances.setdefault(item_id, Utterance(item_id, source, language, domain, act, text))
 
     for act_key, by_slots in templates["multiwoz"].items():
@@ -295,7 +314,9 @@ def _small_number_lists(slot_lists: dict, rng: random.Random) -> dict:
     return small
 
 
-def load_home_assistant(seed: int, templates_per_intent: int = 6, per_template: int = 2) -> list[SourceItem]:
+def load_home_assistant(
+    seed: int, templates_per_intent: int = 6, per_template: int = 2, locales: tuple[str, ...] | None = None
+) -> list[SourceItem]:
     """A few expansions of a few templates per intent and locale: the full expansion runs to
     millions of sentences (and minutes of number-to-words), and a handful per template already
     gives every intent its real phrasings."""
@@ -309,6 +330,8 @@ def load_home_assistant(seed: int, templates_per_intent: int = 6, per_template: 
     items: dict[str, SourceItem] = {}
     for path in sorted(data_dir.glob("*.json")):
         locale = path.stem
+        if locales is not None and locale not in locales:
+            continue
         language = _locale_language(locale)
         intents = Intents.from_dict(json.loads(path.read_text(encoding="utf-8")))
         slot_lists = _small_number_lists(intents.slot_lists, rng)
@@ -343,10 +366,3 @@ def load_home_assistant(seed: int, templates_per_intent: int = 6, per_template: 
                         ),
                     )
     return sorted(items.values(), key=lambda item: item.item_id)
-
-
-def iter_all_benign(seed: int) -> Iterator[SourceItem]:
-    yield from load_writingbench()
-    yield from load_freshqa()
-    yield from load_mtbench()
-    yield from load_home_assistant(seed)
