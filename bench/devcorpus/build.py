@@ -10,16 +10,16 @@ replies; single-turn conversations have the user message only.
 from __future__ import annotations
 
 import functools
-import hashlib
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import plants
-from .conversations import compose_woz_conversations, split_of
+from .conversations import Planned, compose_woz_conversations, hash_id, split_of
 from .harmful import load_harmful
+from .people import assign_users, timestamp
 from .sources import (
     SourceItem,
     convlab_sdist_path,
@@ -54,29 +54,6 @@ FLAG_RATES = {
     "spam_network": 0.02,
 }
 
-# Local hour-of-day weights (0..23): quiet at night, a morning rise, busiest mid-afternoon.
-HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 4, 7, 10, 12, 13, 13, 12, 13, 14, 14, 13, 12, 11, 10, 9, 7, 5, 3]
-UTC_OFFSETS = {"en": -5, "zh": 8, "ja": 9, "ko": 9, "hi": 5.5, "ru": 3, "pt": -3, "es": 1, "vi": 7, "th": 7}
-EUROPEAN = {
-    "de",
-    "fr",
-    "it",
-    "nl",
-    "pl",
-    "cs",
-    "sk",
-    "sl",
-    "hr",
-    "sr",
-    "hu",
-    "da",
-    "nb",
-    "sv",
-    "ca",
-    "eu",
-    "gl",
-}
-SPAM_HOURS_UTC = (2, 3, 4)
 PLATFORMS = ["web", "web", "web", "ios", "android", "api"]
 
 
@@ -96,22 +73,6 @@ class CorpusOptions:
     home_assistant_locales: tuple[str, ...] | None = None
 
 
-@dataclass
-class Planned:
-    """A conversation before users and times are given to it."""
-
-    item: SourceItem
-    turns: tuple[str, ...]
-    planted: str | None
-    flag_kind: str
-    day: int
-    user_id: str | None = None
-    source: str | None = None
-    topic: str | None = None
-    coarse_topic: str | None = None
-    pii: list[str] = field(default_factory=list)
-
-
 @functools.lru_cache(maxsize=2)
 def _all_items(convlab_sdist: Path | None, seed: int, locales: tuple[str, ...] | None) -> tuple:
     utterances = load_convlab_utterances(convlab_sdist_path(convlab_sdist))
@@ -129,10 +90,6 @@ def split_items(options: CorpusOptions) -> dict[str, list[SourceItem]]:
     woz = compose_woz_conversations([u for u in utterances if split_of(u.item_id) == options.split], rng)
     keep = lambda items: [item for item in items if split_of(item.item_id) == options.split]  # noqa: E731
     return {"real": woz + keep(real), "template": keep(home_assistant), "harmful": keep(harmful)}
-
-
-def _hash_id(prefix: str, *parts: object) -> str:
-    return f"{prefix}-{hashlib.sha256(':'.join(map(str, parts)).encode()).hexdigest()[:16]}"
 
 
 def _common_question(item: SourceItem) -> bool:
@@ -204,7 +161,7 @@ def _spam_network(options: CorpusOptions, rng: random.Random) -> list[Planned]:
                 plan = Planned(
                     item, (plants.spam_request(rng, products),), "spam_network", "spam_network", day
                 )
-                plan.user_id = _hash_id("user", options.seed, options.split, "spam", account)
+                plan.user_id = hash_id("user", options.seed, options.split, "spam", account)
                 planned.append(plan)
     return planned
 
@@ -247,60 +204,6 @@ def _fill_days(
     return final, limits
 
 
-def _offset_hours(language: str) -> float:
-    if language in UTC_OFFSETS:
-        return UTC_OFFSETS[language]
-    return 1 if language in EUROPEAN else 2
-
-
-def _assign_users(planned: list[Planned], options: CorpusOptions, rng: random.Random) -> None:
-    """Most users write once a day, some several times; a user keeps one language, and some
-    return on later days. Crowd members are distinct users, one question each."""
-    returning: dict[str, list[str]] = defaultdict(list)
-    counter = 0
-
-    def new_user(language: str) -> str:
-        nonlocal counter
-        counter += 1
-        return _hash_id("user", options.seed, options.split, counter)
-
-    for day in range(options.days):
-        today = [p for p in planned if p.day == day and p.user_id is None]
-        by_language: dict[str, list[Planned]] = defaultdict(list)
-        for plan in today:
-            if plan.planted and plan.planted.startswith("crowd_"):
-                plan.user_id = new_user("en")
-                returning[plan.item.language].append(plan.user_id)
-            else:
-                by_language[plan.item.language].append(plan)
-        for language, plans in sorted(by_language.items()):
-            rng.shuffle(plans)
-            earlier = returning[language]
-            seen_today: set[str] = set()
-            index = 0
-            while index < len(plans):
-                candidates = [u for u in earlier if u not in seen_today]
-                user = rng.choice(candidates) if candidates and rng.random() < 0.3 else new_user(language)
-                seen_today.add(user)
-                count = rng.choices((1, 2, 3, 4, 5), weights=(75, 14, 6, 3, 2))[0]
-                for plan in plans[index : index + count]:
-                    plan.user_id = user
-                index += count
-            earlier.extend(sorted(seen_today - set(earlier)))
-
-
-def _created_at(plan: Planned, day_start: datetime, rng: random.Random) -> str:
-    offset = _offset_hours(plan.item.language)
-    if plan.planted == "spam_network":
-        utc_hour = rng.choice(SPAM_HOURS_UTC)
-    else:
-        local_hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-        utc_hour = int(local_hour - offset) % 24
-    moment = day_start + timedelta(hours=utc_hour, seconds=rng.randrange(3600))
-    zone = timezone(timedelta(hours=offset))
-    return moment.astimezone(zone).isoformat(timespec="seconds")
-
-
 def _messages(turns: tuple[str, ...]) -> list[dict]:
     messages = []
     for index, turn in enumerate(turns):
@@ -321,7 +224,7 @@ def build_corpus(options: CorpusOptions) -> dict:
     """The split as records: {"conversations", "labels", "prompts", "summary"}; deterministic."""
     planned, limits = plan_conversations(options)
     rng = random.Random(f"{options.seed}:{options.split}:people")
-    _assign_users(planned, options, rng)
+    assign_users(planned, options.seed, options.split, options.days, rng)
     pii = plants.PiiPlanter(options.seed)
     day_starts = [
         datetime.combine(options.start_date + timedelta(days=d), datetime.min.time(), UTC)
@@ -336,8 +239,8 @@ def build_corpus(options: CorpusOptions) -> dict:
                 if rng.random() < options.pii_share:
                     turns[turn_index], inserted = pii.plant(turn, plan.item.language, rng)
                     pii_values += inserted
-        conversation_id = _hash_id("conv", options.seed, options.split, index)
-        created_at = _created_at(plan, day_starts[plan.day], rng)
+        conversation_id = hash_id("conv", options.seed, options.split, index)
+        created_at = timestamp(plan, day_starts[plan.day], rng)
         conversation = {
             "conversation_id": conversation_id,
             "user_id": plan.user_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from .sources import SourceItem, Utterance
 
@@ -18,6 +19,11 @@ WOZ_COARSE = "travel and local services"
 # Share of task-oriented conversations that end with a closing turn: the raw utterances are
 # mostly "thank you, goodbye", which would otherwise swamp every topic.
 CLOSING_SHARE = 0.15
+
+
+def hash_id(prefix: str, *parts: object) -> str:
+    """A stable id from its parts (seed, split, index, ...): the same build gives the same ids."""
+    return f"{prefix}-{hashlib.sha256(':'.join(map(str, parts)).encode()).hexdigest()[:16]}"
 
 
 def split_of(item_id: str, holdout_share: float = 0.5) -> str:
@@ -64,3 +70,19 @@ def _woz_item(source: str, domain: str, turns: list[Utterance]) -> SourceItem:
         turns=tuple(turn.text for turn in turns),
         extra={"source_item_ids": [turn.item_id for turn in turns]},
     )
+
+
+@dataclass
+class Planned:
+    """A conversation before users and times are given to it."""
+
+    item: SourceItem
+    turns: tuple[str, ...]
+    planted: str | None
+    flag_kind: str
+    day: int
+    user_id: str | None = None
+    source: str | None = None
+    topic: str | None = None
+    coarse_topic: str | None = None
+    pii: list[str] = field(default_factory=list)
