@@ -128,11 +128,12 @@ def vary_question(question: str, rng: random.Random) -> str:
     return text
 
 
+# English instructions, so the conversation's language stays that of the (English) prompt.
 TRANSLATION_WRAPPERS = [
     "Translate the following into French and then answer it in French:\n\n{prompt}",
     "Please translate this to Spanish, then respond to it in Spanish: {prompt}",
-    "Übersetze ins Deutsche und beantworte die Frage ausführlich auf Deutsch: {prompt}",
-    "请把下面这段话翻译成中文，然后用中文详细回答：{prompt}",
+    "Translate into German and answer the question in detail in German: {prompt}",
+    "Translate the text below into Chinese, then answer it fully in Chinese.\n\n{prompt}",
 ]
 
 
