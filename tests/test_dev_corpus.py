@@ -179,16 +179,17 @@ def test_crowd_decoys_are_distinct_users_asking_one_real_question(dev):
     groups = defaultdict(list)
     for label in dev["labels"]:
         if (label["planted"] or "").startswith("crowd_"):
-            groups[label["planted"]].append(label)
-    assert len(groups) == 6
+            groups[(label["planted"], label["date"])].append(label)
+    assert len(groups) == 3 * 3  # three crowds, each on every day
     for members in groups.values():
         assert len(members) >= 30
         assert len({m["user_id"] for m in members}) == len(members)
-        assert len({m["date"] for m in members}) == 1
         assert len({tuple(m["source_item_ids"]) for m in members}) == 1
         words = [set(re.findall(r"\w+", _user_text(by_id[m["conversation_id"]]).lower())) for m in members]
         common = set.intersection(*words)
         assert len(common) >= 0.5 * max(len(w) for w in words)
+    crowd_users = [m["user_id"] for members in groups.values() for m in members]
+    assert len(set(crowd_users)) == len(crowd_users)
 
 
 @needs_sources

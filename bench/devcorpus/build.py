@@ -67,7 +67,7 @@ class CorpusOptions:
     convlab_sdist: Path | None = None
     pii_share: float = 0.03
     spam_accounts: int = 30
-    crowd_groups_per_day: int = 2
+    crowd_groups: int = 3
     crowd_size: tuple[int, int] = (30, 40)
     # None: all 65 locales; a few make small builds (tests) fast.
     home_assistant_locales: tuple[str, ...] | None = None
@@ -93,7 +93,7 @@ def split_items(options: CorpusOptions) -> dict[str, list[SourceItem]]:
 
 
 def _common_question(item: SourceItem) -> bool:
-    """A short question many unrelated people could ask on the same day (crowd decoys)."""
+    """A short question many unrelated people could ask on one day (crowd decoys)."""
     short = len(item.turns[0]) <= 140
     return (
         item.source in {"freshqa", "mtbench"} and short and not item.topic.startswith(FALSE_POSITIVE_TOPICS)
@@ -116,12 +116,14 @@ def plan_conversations(options: CorpusOptions) -> tuple[list[Planned], dict]:
 
     crowd_pool = [item for item in items["real"] if _common_question(item)]
     rng.shuffle(crowd_pool)
-    crowd_questions = crowd_pool[: options.crowd_groups_per_day * options.days]
-    for index, item in enumerate(crowd_questions):
-        day, group = divmod(index, options.crowd_groups_per_day)
-        for _ in range(rng.randint(*options.crowd_size)):
-            turns = (plants.vary_question(item.turns[0], rng),)
-            planned.append(Planned(item, turns, f"crowd_d{day + 1}_{group + 1}", "benign", day))
+    # Each crowd asks its question every day, with different people each day: a one-day crowd
+    # would also be a new topic that day and blur the single planted emerging topic.
+    crowd_questions = crowd_pool[: options.crowd_groups]
+    for day in range(options.days):
+        for group, item in enumerate(crowd_questions):
+            for _ in range(rng.randint(*options.crowd_size)):
+                turns = (plants.vary_question(item.turns[0], rng),)
+                planned.append(Planned(item, turns, f"crowd_{group + 1}", "benign", day))
 
     used = {item.item_id for item in crowd_questions}
     emerging = [item for item in items["real"] if item.topic in EMERGING_TOPICS]
