@@ -58,9 +58,14 @@ def test_a_missing_source_says_how_to_install_it(monkeypatch, tmp_path):
         package_dir("no_such_data_package_here")
 
 
-needs_sources = pytest.mark.skipif(
+_skip_without_sources = pytest.mark.skipif(
     _sources_missing() is not None, reason=f"development-corpus data packages absent: {_sources_missing()}"
 )
+
+
+def needs_sources(test):
+    """Builds corpora from the data packages: ~20 s for the module, so also marked slow."""
+    return pytest.mark.slow(_skip_without_sources(test))
 
 
 @pytest.fixture(scope="module")
