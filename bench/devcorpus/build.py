@@ -87,7 +87,8 @@ def split_items(options: CorpusOptions) -> dict[str, list[SourceItem]]:
         options.convlab_sdist, options.seed, options.home_assistant_locales
     )
     rng = random.Random(f"{options.seed}:{options.split}:woz")
-    woz = compose_woz_conversations([u for u in utterances if split_of(u.item_id) == options.split], rng)
+    in_split = [u for u in utterances if split_of(u.item_id) == options.split]
+    woz = compose_woz_conversations(in_split, rng, focused=frozenset(EMERGING_TOPICS))
     keep = lambda items: [item for item in items if split_of(item.item_id) == options.split]  # noqa: E731
     return {"real": woz + keep(real), "template": keep(home_assistant), "harmful": keep(harmful)}
 

@@ -32,8 +32,15 @@ def split_of(item_id: str, holdout_share: float = 0.5) -> str:
     return "holdout" if int.from_bytes(digest[:8], "big") / 2**64 < holdout_share else "dev"
 
 
-def compose_woz_conversations(utterances: list[Utterance], rng: random.Random) -> list[SourceItem]:
-    """Group one split's task-oriented user turns into conversations of one source and domain."""
+def compose_woz_conversations(
+    utterances: list[Utterance], rng: random.Random, focused: frozenset[str] = frozenset()
+) -> list[SourceItem]:
+    """Group one split's task-oriented user turns into conversations of one source and domain.
+
+    In a `focused` topic ("multiwoz/hospital") every turn names the domain: generic follow-ups
+    ("Can I have the postcode?") are left out, so the conversations are about that topic alone
+    (the planted emerging topic must be new, not one more request for an address).
+    """
     by_group: dict[tuple[str, str], dict[str, list[Utterance]]] = defaultdict(lambda: defaultdict(list))
     closings: dict[str, list[Utterance]] = defaultdict(list)
     for utterance in utterances:
@@ -47,6 +54,8 @@ def compose_woz_conversations(utterances: list[Utterance], rng: random.Random) -
     for (source, domain), acts in sorted(by_group.items()):
         openers = sorted(acts.get("inform", []), key=lambda u: u.item_id)
         follow_ups = sorted(acts.get("request", []), key=lambda u: u.item_id)
+        if f"{source}/{domain}" in focused:
+            follow_ups = [u for u in follow_ups if domain in u.text.lower()]
         rng.shuffle(openers)
         rng.shuffle(follow_ups)
         while openers or follow_ups:
