@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from clio_dagster.core.user_text import EMBED_MAX_CHARS
+
 LLMRole = Literal["facets", "naming", "hierarchy", "audit"]
 
 
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
     llm_temperature_audit: float | None = 0.0
     embedder: str = "use-multilingual"
     embed_threads: int = Field(default=2, ge=1)
+    # what is embedded for clustering: "auto" embeds the users' own words on the local backend (it has
+    # no summary to embed) and the request facet on the LLM backends (DESIGN §1.2)
+    embed_input: Literal["auto", "user_text", "request"] = "auto"
+    embed_max_chars: int = Field(default=EMBED_MAX_CHARS, ge=1)  # user text is cut to this, whole turns kept
     facet_shard_rows: int = Field(default=100_000, ge=1)  # conversations per facet shard (one step each)
 
     min_unique_users: int = Field(default=25, ge=1)
@@ -129,6 +135,13 @@ class Settings(BaseSettings):
             "link_neighbours": self.cluster_link_neighbours,
             "link_weight": self.cluster_link_weight,
         }
+
+    @property
+    def embeds_user_text(self) -> bool:
+        """Whether the embeddings are of the users' own words (else of the request facet)."""
+        if self.embed_input == "auto":
+            return self.llm_backend == "local"
+        return self.embed_input == "user_text"
 
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""
