@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     cluster_size_target: int = Field(default=60, ge=2)
     # > 1: k-means into ratio * k cells merged back to k by average linkage; 1: plain k-means
     cluster_merge_ratio: int = Field(default=3, ge=1)
-    # each request embedding is averaged with this many nearest ones before clustering (0: off)
+    # each conversation's embedding is averaged with this many nearest ones before clustering (0: off)
     cluster_smoothing_neighbours: int = Field(default=5, ge=0)
     # only neighbours at least this similar (cosine) are averaged in
     cluster_smoothing_min_similarity: float = Field(default=0.7, ge=-1.0, le=1.0)
