@@ -113,3 +113,118 @@ def test_concatenated_parts_keep_row_order():
 )
 def test_what_is_embedded_follows_the_backend_unless_set(backend, embed_input, expected):
     assert Settings(llm_backend=backend, embed_input=embed_input).embeds_user_text is expected
+
+
+DAY = [
+    [("user", "bake bread"), ("assistant", "knead the dough"), ("user", "and rye")],
+    [("user", "book a hotel")],
+    [("system", "terse"), ("user", "a cab at ten")],
+]
+
+
+def _materialize_embeddings(
+    conversations_frame: pl.DataFrame, requests: list[str], embedder: CountingEmbedder
+):
+    """The real ``embeddings`` asset over fixed conversations and facets, with ``embedder``."""
+    from dagster import asset, materialize
+
+    from clio_dagster.assets.embeddings import embeddings
+    from clio_dagster.assets.partitions import DAILY
+    from clio_dagster.resources.embedder import EmbedderResource
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    class FixedEmbedder(EmbedderResource):
+        def embedder(self, settings):
+            return embedder
+
+    @asset(partitions_def=DAILY, name="conversations")
+    def fixed_conversations() -> pl.DataFrame:
+        return conversations_frame
+
+    @asset(partitions_def=DAILY, name="facets")
+    def fixed_facets() -> pl.DataFrame:
+        return conversations_frame.select("conversation_id").with_columns(request=pl.Series(requests))
+
+    settings = ClioSettings()
+    result = materialize(
+        [fixed_conversations, fixed_facets, embeddings],
+        partition_key="2026-01-01",
+        resources={
+            "settings": settings,
+            "io_manager": RestrictedFileIOManager(settings=settings),
+            "embedder": FixedEmbedder(),
+        },
+        raise_on_error=False,
+    )
+    partition = settings.get().restricted_partition("2026-01-01")
+    return result, partition
+
+
+def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_home, monkeypatch):
+    monkeypatch.setenv("CLIO_FACET_SHARD_ROWS", "2")
+    day = conversations(*DAY)
+    texts = user_texts(day)
+    assert texts.to_list() == ["bake bread\nand rye", "book a hotel", "a cab at ten"]
+    embedder = CountingEmbedder()
+    first_shard = embedder.embed(texts.slice(0, 2).to_list())
+    from clio_dagster.config import Settings as Cfg
+
+    VectorCache(Cfg().restricted_partition("2026-01-01")).store(
+        "counting", texts.slice(0, 2), DistinctRows(first_shard, np.arange(2))
+    )
+    embedder.embedded.clear()
+
+    result, partition = _materialize_embeddings(day, ["bread", "hotel", "taxi"], embedder)
+
+    assert result.success
+    assert embedder.embedded == ["a cab at ten"]  # the stored shard was not embedded again
+    stored = np.load(partition / "embeddings.npy")
+    np.testing.assert_allclose(stored, CountingEmbedder().embed(texts.to_list()), rtol=1e-6)
+    metadata = result.asset_materializations_for_node("embeddings")[0].metadata
+    assert metadata["input"].value == "user_text" and metadata["shards_reused"].value == 1
+    assert not (partition / "_vectors").exists()
+
+
+def test_llm_backends_embed_the_request_facet(clio_home, monkeypatch):
+    monkeypatch.setenv("CLIO_EMBED_INPUT", "request")
+    embedder = CountingEmbedder()
+    result, _ = _materialize_embeddings(conversations(*DAY), ["bread", "hotel", "taxi"], embedder)
+    assert result.success
+    assert sorted(embedder.embedded) == ["bread", "hotel", "taxi"]
+
+
+def test_facets_out_of_step_with_the_conversations_fail_the_step(clio_home):
+    day = conversations(*DAY)
+    shuffled = day.reverse()
+
+    from dagster import asset, materialize
+
+    from clio_dagster.assets.embeddings import embeddings
+    from clio_dagster.assets.partitions import DAILY
+    from clio_dagster.resources.embedder import EmbedderResource
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    @asset(partitions_def=DAILY, name="conversations")
+    def fixed_conversations() -> pl.DataFrame:
+        return day
+
+    @asset(partitions_def=DAILY, name="facets")
+    def fixed_facets() -> pl.DataFrame:
+        return shuffled.select("conversation_id").with_columns(request=pl.lit("x"))
+
+    settings = ClioSettings()
+    result = materialize(
+        [fixed_conversations, fixed_facets, embeddings],
+        partition_key="2026-01-01",
+        resources={
+            "settings": settings,
+            "io_manager": RestrictedFileIOManager(settings=settings),
+            "embedder": EmbedderResource(),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "not in the same order" in failure.event_specific_data.error.to_string()
