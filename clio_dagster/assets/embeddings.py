@@ -8,7 +8,7 @@ from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.core.clustering.embed import DistinctRows, embed_day
 from clio_dagster.core.clustering.vector_cache import VectorCache, embed_shards
-from clio_dagster.core.user_text import user_texts
+from clio_dagster.core.user_text import user_text
 from clio_dagster.resources.embedder import EmbedderResource
 from clio_dagster.resources.settings import ClioSettings
 
@@ -31,13 +31,12 @@ def embeddings(
     model = embedder.embedder(cfg)
     ids = facets.select("conversation_id").collect()["conversation_id"]
     if cfg.embeds_user_text:
-        day = conversations.select("conversation_id", "messages").collect()
+        # only the bounded text is collected, never the day's whole messages column
+        day = conversations.select("conversation_id", user_text(cfg.embed_max_chars)).collect()
         if not day["conversation_id"].equals(ids):
             raise ValueError("facets and conversations are not in the same order: re-materialise facets")
         cache = VectorCache(cfg.restricted_partition(context.partition_key))
-        vectors, reused = embed_shards(
-            model, user_texts(day, cfg.embed_max_chars), cfg.facet_shard_rows, cache=cache
-        )
+        vectors, reused = embed_shards(model, day["user_text"], cfg.facet_shard_rows, cache=cache)
         del day
         metadata = {"input": "user_text", "max_chars": cfg.embed_max_chars, "shards_reused": reused}
     else:
