@@ -316,48 +316,70 @@ def serve(
     run_server(settings.home, host=host, port=port, pg_url=settings.pg_url, threads=threads)
 
 
-@app.command("eval")
+@app.command()
 def evaluate(
-    input: Annotated[str, typer.Option("--input", help="Conversations (JSONL/Parquet)")],
-    labels: Annotated[Path, typer.Option(help="JSONL: conversation_id, topic[, language]")],
-    home: HomeOption = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores here")] = None,
+    home: Annotated[Path, typer.Argument(help="A CLIO_HOME that `clio run` filled")],
+    labels: Annotated[Path, typer.Option(help="JSONL: conversation_id, topic[, language] per line")],
+    topic_field: Annotated[str, typer.Option(help="The labels' field that holds the topic")] = "topic",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here")] = None,
+    titles: Annotated[bool, typer.Option(help="Score title agreement (embeds titles and labels)")] = True,
 ) -> None:
-    """Run the pipeline on labelled data and report NMI, ARI and reconstruction accuracy per language."""
+    """Score a finished home against labelled conversations: per-day AMI, NMI, reconstruction, base
+    clusters per conversation, language accuracy and title agreement (table, and JSON with --json)."""
     import json
 
-    import polars as pl
     from rich.table import Table
 
-    from clio_dagster.core.clustering.evaluation import evaluate as score
+    from clio_dagster.core.clustering.embed import make_embedder
+    from clio_dagster.core.clustering.home_evaluation import EvaluationError, evaluate_home, read_labels
 
-    settings = _apply(input=input, home=home)
-    dates = _dates_in(input, None, None)
-    code = run_dates(settings, dates)
+    settings = _apply(home=home)
+    embed = None
+    if titles:
+        embedder = make_embedder(settings.embedder, threads=settings.embed_threads)
+        embed = embedder.embed
+    try:
+        result = evaluate_home(settings.home, read_labels(labels, topic_field), embed)
+    except EvaluationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
-    def restricted(name: str) -> pl.DataFrame:
-        frames = [
-            pl.read_parquet(settings.restricted_partition(d) / f"{name}.parquet").with_columns(day=pl.lit(d))
-            for d in dates
-        ]
-        return pl.concat(frames)
+    def figure(value: float | None, percent: bool = False) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.1%}" if percent else f"{value:.3f}"
 
-    # cluster ids are per day: make them distinct across days before scoring
-    clusters = restricted("base_clusters").with_columns(
-        pl.format("{}:{}", "day", "cluster_id").alias("cluster_id")
-    )
-    facets = restricted("facets")
-    truth = pl.read_ndjson(labels)
-    report = score(clusters, truth, facets)
-    table = Table("slice", "conversations", "NMI", "ARI", "reconstruction")
-    for name, s in [("overall", report.overall), *report.by_language.items()]:
-        table.add_row(name, f"{s.conversations:,}", f"{s.nmi:.3f}", f"{s.ari:.3f}", f"{s.reconstruction:.1%}")
-    Console().print(table)
-    if report.language_accuracy is not None:
-        Console().print(f"language facet accuracy: {report.language_accuracy:.1%}")
+    table = Table(
+        "day", "conversations", "unlabelled", "base clusters", "AMI", "NMI", "reconstruction",
+        "language", "titles: nearest = majority", "titles: similarity",
+    )  # fmt: skip
+    for day in result.days:
+        table.add_row(
+            day.date,
+            f"{day.conversations:,}",
+            f"{day.unlabelled:,}",
+            f"{day.base_clusters:,} (1 per {day.conversations / max(day.base_clusters, 1):.0f})",
+            figure(day.ami),
+            figure(day.nmi),
+            figure(day.reconstruction, percent=True),
+            figure(day.language_accuracy, percent=True),
+            f"{figure(day.titles.nearest_is_majority, percent=True)} of {day.titles.nodes}",
+            figure(day.titles.mean_similarity),
+        )
+    mean = result.mean()
+    table.add_row(
+        "mean", "", "", "", figure(mean["ami"]), figure(mean["nmi"]), figure(mean["reconstruction"], True),
+        figure(mean["language_accuracy"], True), figure(mean["title_nearest_is_majority"], True),
+        figure(mean["title_mean_similarity"]),
+    )  # fmt: skip
+    console.print(table)
+    if result.labels_without_conversation:
+        console.print(f"{result.labels_without_conversation:,} labels name a conversation that is in no day")
+    payload = json.dumps(result.to_dict(), indent=1)
     if json_out:
-        json_out.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
-    raise typer.Exit(code)
+        json_out.write_text(payload + "\n")
+    else:
+        print(payload)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from clio_dagster.core.user_text import EMBED_MAX_CHARS
+
 LLMRole = Literal["facets", "naming", "hierarchy", "audit"]
 
 
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     llm_temperature_audit: float | None = 0.0
     embedder: str = "use-multilingual"
     embed_threads: int = Field(default=2, ge=1)
+    # what is embedded for clustering: "auto" embeds the users' own words on the local backend (it has
+    # no summary to embed) and the request facet on the LLM backends (DESIGN §1.2)
+    embed_input: Literal["auto", "user_text", "request"] = "auto"
+    embed_max_chars: int = Field(default=EMBED_MAX_CHARS, ge=1)  # user text is cut to this, whole turns kept
     facet_shard_rows: int = Field(default=100_000, ge=1)  # conversations per facet shard (one step each)
 
     min_unique_users: int = Field(default=25, ge=1)
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
     cluster_size_target: int = Field(default=60, ge=2)
     # > 1: k-means into ratio * k cells merged back to k by average linkage; 1: plain k-means
     cluster_merge_ratio: int = Field(default=3, ge=1)
-    # each request embedding is averaged with this many nearest ones before clustering (0: off)
+    # each conversation's embedding is averaged with this many nearest ones before clustering (0: off)
     cluster_smoothing_neighbours: int = Field(default=5, ge=0)
     # only neighbours at least this similar (cosine) are averaged in
     cluster_smoothing_min_similarity: float = Field(default=0.7, ge=-1.0, le=1.0)
@@ -140,6 +146,13 @@ class Settings(BaseSettings):
         for name in _SECRETS:
             values[name] = "(set)" if values.get(name) else None
         return values
+
+    @property
+    def embeds_user_text(self) -> bool:
+        """Whether the embeddings are of the users' own words (else of the request facet)."""
+        if self.embed_input == "auto":
+            return self.llm_backend == "local"
+        return self.embed_input == "user_text"
 
     def model_for(self, role: LLMRole) -> str | None:
         """The model for one LLM role: its own override, else the default model."""

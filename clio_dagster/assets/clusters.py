@@ -1,4 +1,4 @@
-"""Base clusters: spherical k-means (FAISS) over the request embeddings (DESIGN §1.3), or, in assign
+"""Base clusters: spherical k-means (FAISS) over the day's embeddings (DESIGN §1.3), or, in assign
 mode, each conversation's nearest base cluster of the latest rebuilt taxonomy."""
 
 import tempfile

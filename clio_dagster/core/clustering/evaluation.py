@@ -1,4 +1,4 @@
-"""Quality of the base clusters against labelled data: NMI, ARI and reconstruction accuracy."""
+"""Quality of the base clusters against labelled data: AMI, NMI, ARI and reconstruction accuracy."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import polars as pl
 @dataclass(frozen=True)
 class Scores:
     conversations: int
+    ami: float
     nmi: float
     ari: float
     reconstruction: float
@@ -30,11 +31,12 @@ class EvalReport:
 
 
 def _scores(frame: pl.DataFrame) -> Scores:
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 
     truth, found = frame["topic"].to_list(), frame["cluster_id"].to_list()
     return Scores(
         conversations=frame.height,
+        ami=round(float(adjusted_mutual_info_score(truth, found)), 4),
         nmi=round(float(normalized_mutual_info_score(truth, found)), 4),
         ari=round(float(adjusted_rand_score(truth, found)), 4),
         reconstruction=round(float(frame["reconstructed"].mean()), 4),

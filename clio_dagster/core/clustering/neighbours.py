@@ -1,4 +1,4 @@
-"""Nearest neighbours of request embeddings, and neighbourhood smoothing before base clustering.
+"""Nearest neighbours of the day's embeddings, and neighbourhood smoothing before base clustering.
 
 A local request facet is a short bag of shared words, so one conversation's embedding is noisy,
 but its nearest neighbours mostly share its topic (the nearest other request has the same true

@@ -41,6 +41,7 @@ from clio_dagster.core.facets.text_tokens import (
 )
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
 from clio_dagster.core.safety.concern import concern_facets, stems_pattern
+from clio_dagster.core.user_text import user_messages, user_text
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
@@ -266,14 +267,6 @@ def task_labels(first_message: pl.Series) -> pl.Series:
     return frame.select(label.alias("task")).to_series()
 
 
-def _within_budget(messages: pl.Expr, budget: int) -> pl.Expr:
-    """The user messages that fit in ``budget`` characters, whole turns kept (always the first)."""
-    length = pl.element().str.len_chars() + 1  # +1 for the joining newline
-    return messages.list.eval(
-        pl.element().filter((length.cum_sum() <= budget) | (pl.int_range(pl.len()) == 0))
-    )
-
-
 class LocalFacetExtractor:
     """``FacetExtractor`` from text statistics: no network, no model download, deterministic.
 
@@ -303,20 +296,13 @@ class LocalFacetExtractor:
     def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
         """Per conversation: ids, turns, first message, budgeted user text and language."""
         budget = spec.max_prompt_tokens * _CHARS_PER_TOKEN
-        user_messages = pl.col("messages").list.eval(
-            pl.element()
-            .filter(
-                (pl.element().struct.field("role") == "user")
-                & (pl.element().struct.field("content").str.strip_chars().str.len_chars() > 0)
-            )
-            .struct.field("content")
-        )
+        messages = user_messages()
         base = conversations.select(
             "conversation_id",
             "user_id",
-            user_messages.list.len().cast(pl.Int32).alias("turns"),
-            user_messages.list.first().alias("first_message"),
-            _within_budget(user_messages, budget).list.join("\n").str.slice(0, budget).alias("user_text"),
+            messages.list.len().cast(pl.Int32).alias("turns"),
+            messages.list.first().alias("first_message"),
+            user_text(budget),
         )
         return base.with_columns(detect_languages(base["user_text"]))
 
