@@ -1,12 +1,19 @@
 """Trust-and-safety reports (restricted): classifier disagreement, coordinated accounts, language rates."""
 
+import io
+
 import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
+from clio_dagster.assets.trends import trailing_history
+from clio_dagster.core.files import write_restricted_bytes
 from clio_dagster.resources.settings import ClioSettings
+
+# each day's payload evidence, read back by the following days' coordination (restricted)
+COORDINATION_HISTORY = "coordination_history.parquet"
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
@@ -52,10 +59,13 @@ def coordinated(
     embeddings: np.ndarray,
     settings: ClioSettings,
 ) -> pl.DataFrame:
-    """Groups of accounts sending near-duplicate or templated requests, with evidence per account."""
-    from clio_dagster.core.safety.coordination import CoordinationParams, detect_coordination, template_text
+    """Groups of accounts whose requests share a template and a rare payload, judged over the
+    trailing days (each day stores its payload evidence for the next), with evidence per account."""
+    from clio_dagster.core.safety.coordination import HISTORY_SCHEMA, CoordinationParams, detect_coordination
+    from clio_dagster.core.safety.templates import TemplateParams, template_text
 
     cfg = settings.get()
+    date = context.partition_key
     # only the columns used: the users' words are read from the messages, the rest is never loaded
     rows = (
         facets.select("conversation_id", "user_id", "request")
@@ -67,11 +77,19 @@ def coordinated(
         )
         .collect()
     )
-    groups = detect_coordination(
-        rows, embeddings, CoordinationParams(seed=cfg.seed, threads=cfg.embed_threads)
-    )
+    params = CoordinationParams(templates=TemplateParams(seed=cfg.seed, threads=cfg.embed_threads))
+    history = trailing_history(cfg, date, params.window_days, COORDINATION_HISTORY, HISTORY_SCHEMA)
+    result = detect_coordination(rows, embeddings, params, date=date, history=history)
+    buffer = io.BytesIO()
+    result.history.write_parquet(buffer)
+    write_restricted_bytes(cfg.restricted_partition(date) / COORDINATION_HISTORY, buffer.getvalue())
+    groups = result.groups
     context.add_output_metadata(
-        {"groups": groups["group_id"].n_unique(), "accounts": groups["user_id"].n_unique()}
+        {
+            "groups": groups["group_id"].n_unique(),
+            "accounts": groups["user_id"].n_unique(),
+            "history_days": history["date"].n_unique(),
+        }
     )
     return groups
 

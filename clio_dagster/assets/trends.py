@@ -21,15 +21,18 @@ from clio_dagster.schema import HierarchyNode
 SNAPSHOT = "taxonomy.parquet"
 
 
-def trailing_history(cfg: Settings, date: str, window_days: int) -> pl.DataFrame:
-    """The snapshots of the ``window_days`` days before ``date`` that exist in the restricted zone."""
+def trailing_history(
+    cfg: Settings, date: str, window_days: int, name: str = SNAPSHOT, schema: pl.Schema = SNAPSHOT_SCHEMA
+) -> pl.DataFrame:
+    """The restricted files ``name`` (snapshots by default) of the ``window_days`` days before
+    ``date`` that exist, concatenated; an empty ``schema`` frame without any."""
     day = dt.date.fromisoformat(date)
     paths = [
-        cfg.restricted_partition((day - dt.timedelta(days=back)).isoformat()) / SNAPSHOT
+        cfg.restricted_partition((day - dt.timedelta(days=back)).isoformat()) / name
         for back in range(1, window_days + 1)
     ]
     frames = [pl.read_parquet(p) for p in paths if p.exists()]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=SNAPSHOT_SCHEMA)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 @asset(
