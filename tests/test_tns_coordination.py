@@ -17,7 +17,7 @@ from clio_dagster.core.safety.coordination import (
     CoordinationParams,
     detect_coordination,
 )
-from clio_dagster.core.safety.minhash import estimated_jaccard, minhash_signatures
+from clio_dagster.core.safety.minhash import estimated_jaccard, minhash_signatures, word_counts, word_lists
 from clio_dagster.core.safety.templates import TemplateParams, template_texts
 
 _spec = importlib.util.spec_from_file_location("tns_support", Path(__file__).with_name("tns_support.py"))
@@ -209,3 +209,15 @@ def test_minhash_estimates_jaccard_and_template_texts():
         }
     )
     assert template_texts(conversations).to_list() == ["hello again"]
+
+
+def test_unspaced_scripts_are_split_into_characters():
+    """Chinese, Japanese and Thai have no spaces: one character is one word, so their texts can be
+    compared (a whole clause as one word would never match another filling of a template)."""
+    texts = pl.Series(["我的摄像头 Web-Cam 2", "カメラ", "hello_world"])
+    assert word_lists(texts, 64).to_list() == [
+        ["我", "的", "摄", "像", "头", "web", "cam", "2"],
+        ["カ", "メ", "ラ"],
+        ["hello", "world"],
+    ]
+    assert word_counts(texts).to_list() == [8, 3, 2]
