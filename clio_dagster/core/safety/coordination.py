@@ -112,23 +112,46 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _word_incidences(texts: pl.Series, users: pl.Series, params: CoordinationParams) -> pl.DataFrame:
-    """(pos, user_id, word): each distinct word of each text, with the text's account."""
-    words = word_lists(texts, params.templates.max_words).list.unique()
-    return (
-        pl.DataFrame({"user_id": users, "word": words})
-        .with_row_index("pos")
-        .explode("word")
-        .drop_nulls("word")
-        .filter(pl.col("word").str.len_chars() >= params.min_word_chars)
-    )
+_WORD_HASH_SEED = 7
+
+
+def _hashed(words: pl.Expr) -> pl.Expr:
+    return words.hash(_WORD_HASH_SEED)
+
+
+def _word_incidences(texts: pl.Series, users: np.ndarray, params: CoordinationParams) -> pl.DataFrame:
+    """(pos, user, word): each distinct word of each text as a 64-bit hash, with the text's account
+    code. Hashes, not strings, and chunk by chunk: at a million texts this is tens of millions of rows."""
+    chunk, frames = params.templates.chunk_size, []
+    for start in range(0, len(texts), chunk):
+        hashes = (
+            word_lists(texts.slice(start, chunk), params.templates.max_words)
+            .list.eval(_hashed(pl.element().filter(pl.element().str.len_chars() >= params.min_word_chars)))
+            .list.unique()
+        )
+        frames.append(
+            pl.DataFrame({"user": users[start : start + chunk].astype(np.uint32), "word": hashes})
+            .with_row_index("pos", offset=start)
+            .explode("word")
+            .drop_nulls("word")
+        )
+    return pl.concat(frames)
+
+
+def _word_strings(
+    texts: pl.Series, positions: pl.Series, words: pl.DataFrame, max_words: int
+) -> pl.DataFrame:
+    """(word, text): the strings of the hashed ``words``, read back from the texts at ``positions``."""
+    strings = word_lists(texts.gather(positions), max_words).explode().drop_nulls().unique()
+    found = pl.DataFrame({"text": strings}).with_columns(_hashed(pl.col("text")).alias("word"))
+    return found.join(words, on="word", how="semi").unique("word")
 
 
 def _templated_incidences(incidences: pl.DataFrame, cross_pairs: np.ndarray) -> pl.DataFrame:
     """(pos, word) where conversation ``pos`` is in a cross-account template pair whose other
     conversation contains the same word."""
     if len(cross_pairs) == 0:
-        return pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.Utf8})
+        return pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.UInt64})
     words = incidences.select("pos", "word")
     both = np.concatenate([cross_pairs, cross_pairs[:, ::-1]])
     pairs = pl.DataFrame(
@@ -141,24 +164,38 @@ def _templated_incidences(incidences: pl.DataFrame, cross_pairs: np.ndarray) -> 
 
 
 def _day_evidence(
-    incidences: pl.DataFrame, cross_pairs: np.ndarray, population: int, date: str, params: CoordinationParams
+    eligible: pl.DataFrame,
+    incidences: pl.DataFrame,
+    cross_pairs: np.ndarray,
+    date: str,
+    params: CoordinationParams,
 ) -> pl.DataFrame:
     """This day's HISTORY_SCHEMA rows: words shared by a cross-account template pair, used by at
-    most ``max_payload_share`` of the day's ``population`` accounts, for each account that used
-    them in a template or more than once."""
-    word_users = incidences.group_by("word").agg(pl.col("user_id").n_unique().alias("word_users"))
+    most ``max_payload_share`` of the day's accounts, for each account that used them in a
+    template or more than once."""
+    population = eligible["user_id"].n_unique()
+    word_users = incidences.group_by("word").agg(pl.col("user").n_unique().alias("word_users"))
     rare = word_users.filter(pl.col("word_users") <= _payload_cap(population, params))
     templated = _templated_incidences(
         incidences.join(rare.select("word"), on="word", how="semi"), cross_pairs
     ).with_columns(pl.lit(True).alias("templated"))
-    candidates = templated.select("word").unique()
-    return (
-        incidences.join(candidates, on="word", how="semi")
+    rows = (
+        incidences.join(templated.select("word").unique(), on="word", how="semi")
         .join(templated, on=["pos", "word"], how="left")
-        .group_by("word", "user_id")
+        .group_by("word", "user")
         .agg(pl.len().alias("conversations"), pl.col("templated").fill_null(False).any())
         .filter(pl.col("templated") | (pl.col("conversations") >= params.min_repeats))
         .join(rare, on="word")
+    )
+    strings = _word_strings(
+        eligible["text"], templated["pos"].unique(), rows.select("word"), params.templates.max_words
+    )
+    accounts = eligible.select("user_id", "user").unique()
+    return (
+        rows.join(strings, on="word")
+        .join(accounts, on="user")
+        .drop("word")
+        .rename({"text": "word"})
         .with_columns(pl.lit(date).alias("date"), pl.lit(population).alias("population"))
         .select([pl.col(name).cast(dtype) for name, dtype in HISTORY_SCHEMA.items()])
         .sort("word", "user_id")
@@ -305,10 +342,11 @@ def detect_coordination(
         return _no_groups()
     rows = eligible["row"].to_numpy().astype(np.int64)
     pairs, _ = similar_pairs(eligible["text"], embeddings, rows, params.templates)
-    users = (eligible["user_id"].rank("dense") - 1).cast(pl.Int64).to_numpy()
+    eligible = eligible.with_columns((pl.col("user_id").rank("dense") - 1).cast(pl.UInt32).alias("user"))
+    users = eligible["user"].to_numpy()
     cross = pairs[users[pairs[:, 0]] != users[pairs[:, 1]]]
-    incidences = _word_incidences(eligible["text"], eligible["user_id"], params)
-    today = _day_evidence(incidences, cross, eligible["user_id"].n_unique(), date, params)
+    incidences = _word_incidences(eligible["text"], users, params)
+    today = _day_evidence(eligible, incidences, cross, date, params)
     earlier = history.filter(pl.col("date") != date) if history is not None else None
     window = pl.concat([earlier.select(today.columns), today]) if earlier is not None else today
     payload = payload_words(window, params)
@@ -319,7 +357,10 @@ def detect_coordination(
     accounts = _account_groups(links, params.min_accounts)
     links = links.join(accounts, on="user_id")
     # today's conversations carrying a payload word of their account's group
-    carrying = incidences.join(links, on=["user_id", "word"], how="semi").select("pos").unique()
+    hashed_links = links.join(eligible.select("user_id", "user").unique(), on="user_id").select(
+        "user", _hashed(pl.col("word")).alias("word")
+    )
+    carrying = incidences.join(hashed_links, on=["user", "word"], how="semi").select("pos").unique()
     in_group = eligible.with_row_index("pos").join(carrying, on="pos").join(accounts, on="user_id")
     if in_group.height == 0:
         return _no_groups(today)
