@@ -91,6 +91,7 @@ class CoordinationParams:
     min_repeats: int = 2  # conversations with the word over the window that make an account a repeater
     min_words: int = 5  # shorter texts ("hi", "thanks") are the same for everyone: skipped
     min_word_chars: int = 2
+    min_payload_words: int = 2  # distinct payload words an account must have used in templated requests
     payload_share: float = 0.8
     # a payload is rare: used by at most this share of the window's account-days, or by at most
     # ``payload_accounts_floor`` of them on small days (a 30-account network is a large share of a
@@ -147,20 +148,24 @@ def _word_strings(
     return found.join(words, on="word", how="semi").unique("word")
 
 
-def _templated_incidences(incidences: pl.DataFrame, cross_pairs: np.ndarray) -> pl.DataFrame:
+def _templated_incidences(
+    incidences: pl.DataFrame, cross_pairs: np.ndarray, chunk_size: int = 250_000
+) -> pl.DataFrame:
     """(pos, word) where conversation ``pos`` is in a cross-account template pair whose other
-    conversation contains the same word."""
-    if len(cross_pairs) == 0:
-        return pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.UInt64})
+    conversation contains the same word. Pairs go in chunks: each expands to its words."""
     words = incidences.select("pos", "word")
-    both = np.concatenate([cross_pairs, cross_pairs[:, ::-1]])
-    pairs = pl.DataFrame(
-        {"pos": both[:, 0], "other": both[:, 1]}, schema={"pos": pl.UInt32, "other": pl.UInt32}
-    )
-    shared = pairs.join(words, on="pos").join(
-        words.rename({"pos": "other"}), on=["other", "word"], how="semi"
-    )
-    return shared.select("pos", "word").unique()
+    found = [pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.UInt64})]
+    for start in range(0, len(cross_pairs), chunk_size):
+        chunk = cross_pairs[start : start + chunk_size]
+        both = np.concatenate([chunk, chunk[:, ::-1]])
+        pairs = pl.DataFrame(
+            {"pos": both[:, 0], "other": both[:, 1]}, schema={"pos": pl.UInt32, "other": pl.UInt32}
+        )
+        shared = pairs.join(words, on="pos").join(
+            words.rename({"pos": "other"}), on=["other", "word"], how="semi"
+        )
+        found.append(shared.select("pos", "word").unique())
+    return pl.concat(found).unique()
 
 
 def _day_evidence(
@@ -351,7 +356,11 @@ def detect_coordination(
     window = pl.concat([earlier.select(today.columns), today]) if earlier is not None else today
     payload = payload_words(window, params)
     links = window.filter(pl.col("templated")).join(payload.select("word"), on="word", how="semi")
-    links = links.select("user_id", "word").unique()
+    # one shared word is a coincidence (a network's "sound natural" meets a stranger's "sounds
+    # good"); a member shares several of the payload's words
+    links = (
+        links.select("user_id", "word").unique().filter(pl.len().over("user_id") >= params.min_payload_words)
+    )
     if links.height == 0:
         return _no_groups(today)
     accounts = _account_groups(links, params.min_accounts)
