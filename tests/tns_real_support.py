@@ -54,6 +54,27 @@ def _rank(ranking: list[str], node: str | None) -> int | None:
     return ranking.index(node) + 1 if node in ranking else None
 
 
+def plant_groups(labelled: pl.DataFrame) -> pl.DataFrame:
+    """conversation_id, kind (false_positive / false_negative), group: each planted disagreement
+    group. A false-positive plant spans several benign topics (source/domain, e.g.
+    "multiwoz/police"), each its own group, as a reviewer would see them; a false-negative plant
+    (``false_negative``, ``false_negative_translation``) is one group."""
+    planted = pl.col("planted").fill_null("")
+    return labelled.filter(
+        planted.str.starts_with(FALSE_POSITIVE) | planted.str.starts_with(FALSE_NEGATIVE)
+    ).select(
+        "conversation_id",
+        pl.when(planted.str.starts_with(FALSE_POSITIVE))
+        .then(pl.lit(FALSE_POSITIVE))
+        .otherwise(pl.lit(FALSE_NEGATIVE))
+        .alias("kind"),
+        pl.when(planted.str.starts_with(FALSE_POSITIVE))
+        .then(planted + ":" + pl.col("topic").str.split("/").list.head(2).list.join("/"))
+        .otherwise(planted)
+        .alias("group"),
+    )
+
+
 def day_figures(restricted, labels: pl.DataFrame) -> dict:
     """One day's figures from its restricted outputs and the corpus labels."""
     conversations = pl.read_parquet(restricted / "conversations.parquet").select("conversation_id", "user_id")
@@ -76,12 +97,14 @@ def day_figures(restricted, labels: pl.DataFrame) -> dict:
         day.select("conversation_id", "planted"), on="conversation_id", how="left"
     )
     groups = {}
+    group_of = plant_groups(day)
+    paths = paths.join(group_of, on="conversation_id", how="left")
     for kind in (FALSE_POSITIVE, FALSE_NEGATIVE):
         ranking = [item["node_id"] for item in report[kind + "_nodes"]]
-        for group in sorted(set(day.filter(planted.str.starts_with(kind))["planted"])):
-            nodes = holding_nodes(paths, pl.col("planted") == group)
+        for group in sorted(set(group_of.filter(pl.col("kind") == kind)["group"])):
+            nodes = holding_nodes(paths, pl.col("group") == group)
             groups[group] = {
-                "conversations": day.filter(pl.col("planted") == group).height,
+                "conversations": group_of.filter(pl.col("group") == group).height,
                 "rank_best": _rank(ranking, nodes["best"]),
                 "rank_largest": _rank(ranking, nodes["largest"]),
                 **nodes,

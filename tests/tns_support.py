@@ -169,6 +169,7 @@ def pipeline_figures(settings, dates: list[str], truth: pl.DataFrame) -> dict[st
         planted = _holder(paths.filter(pl.col("emerging")), leaf=True)
         figures[date] = {
             "spam_accounts": len(spam),
+            "false_accounts": len(found - spam),
             "precision": precision,
             "recall": recall,
             **group_ranks(report, paths, "false_positive", "fp"),
