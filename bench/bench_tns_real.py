@@ -93,13 +93,13 @@ def rescore(
         started = time.perf_counter()
         result = detect_coordination(rows, embeddings, params, date=date, history=history)
         print(f"{date}: coordination {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        result.groups.write_parquet(restricted / "coordinated.parquet")
+        write_restricted_bytes(restricted / "coordinated.parquet", _parquet_bytes(result.groups))
         write_restricted_bytes(restricted / COORDINATION_HISTORY, _parquet_bytes(result.history))
         assignments = pl.read_parquet(restricted / "assignments.parquet")
         report = disagreement_report(
             rows.join(assignments, on="conversation_id", how="left", maintain_order="left")
         )
-        (restricted / "disagreement.json").write_text(json.dumps(report))
+        write_restricted_bytes(restricted / "disagreement.json", json.dumps(report).encode())
 
 
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:
