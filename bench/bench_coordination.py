@@ -4,7 +4,9 @@ Usage: python bench/bench_coordination.py N [--dim 512] [--seed 0]
 
 Synthetic day of N conversations: organic users (random unit embeddings, random wording), heavy
 users repeating one request, a popular question asked once by many users, and planted networks of
-accounts sending slot-filled templates (embeddings = template vector + small noise).
+accounts sending slot-filled templates that carry the network's own payload (a product name and a
+link), embeddings = template vector + small noise. Speed and memory are what this measures; the
+quality figures that matter are on real text (``bench/bench_tns_real.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 import psutil
 
 from clio_dagster.core.safety.coordination import CoordinationParams, detect_coordination
+from clio_dagster.core.safety.templates import TemplateParams
 
 VOCAB_SIZE = 5000
 
@@ -40,8 +43,9 @@ def synthetic_day(n: int, dim: int, seed: int) -> tuple[pl.DataFrame, np.ndarray
     # planted networks: 5-40 accounts each, 3-10 templated messages per account
     networks = max(1, n // 5000)
     for net in range(networks):
-        template = list(rng.choice(vocab, size=18))
-        slots = rng.choice(18, size=3, replace=False)
+        # common words around a payload only this network uses: its product and its shop's link
+        template = [*rng.choice(vocab, size=16), f"brand{net}", f"shop{net}deals"]
+        slots = rng.choice(16, size=3, replace=False)
         centre = _unit(rng.standard_normal((1, dim)).astype(np.float32))[0]
         for account in range(int(rng.integers(5, 41))):
             user = f"net{net}-{account}"
@@ -49,7 +53,7 @@ def synthetic_day(n: int, dim: int, seed: int) -> tuple[pl.DataFrame, np.ndarray
             for _ in range(int(rng.integers(3, 11))):
                 words = list(template)
                 for slot in slots:
-                    words[slot] = f"fill{rng.integers(0, 50)}"
+                    words[slot] = f"fill{net}x{rng.integers(0, 50)}"
                 users[row], texts[row] = user, " ".join(words)
                 embeddings[row] = centre + 0.012 * rng.standard_normal(dim).astype(np.float32)
                 row += 1
@@ -124,7 +128,9 @@ def main() -> None:
     cpu_before = time.process_time()
     rss_before = psutil.Process().memory_info().rss
     with RssSampler() as sampler:
-        out = detect_coordination(frame, embeddings, CoordinationParams(threads=args.threads, seed=args.seed))
+        params = CoordinationParams(templates=TemplateParams(threads=args.threads, seed=args.seed))
+        result = detect_coordination(frame, embeddings, params, date="2026-11-20")
+    out = result.groups
     detected = time.perf_counter()
     cpu = time.process_time() - cpu_before  # on a shared machine, CPU time is the steadier figure
     found = set(out["user_id"])
@@ -140,6 +146,7 @@ def main() -> None:
         f"groups={out['group_id'].n_unique()} flagged_accounts={len(found)} "
         f"precision={hits / max(1, len(found)):.3f} recall={hits / max(1, len(planted)):.3f}"
     )
+    print(f"history_rows={result.history.height} history_mb={result.history.estimated_size() / 2**20:.0f}")
 
 
 if __name__ == "__main__":

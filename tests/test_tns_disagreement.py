@@ -65,7 +65,10 @@ def test_planted_groups_lead_their_rankings_and_tiny_clusters_do_not():
     assert nodes["leaf-tiny-fp"]["false_positive_rate"] > nodes[FP_LEAF]["false_positive_rate"]
     assert nodes["leaf-tiny-fn"]["false_negative_rate"] > nodes[FN_LEAF]["false_negative_rate"]
     assert fp.index("leaf-tiny-fp") > 0 and fn.index("leaf-tiny-fn") > 0
-    assert "leaf-weapons" not in fp + fn and "leaf-0" not in fp + fn
+    assert "leaf-weapons" not in fp  # flagged and concerning: agreement
+    # ordinary leaves (4% flagged at random) may be listed, far below the planted one
+    ordinary = [item["score"] for item in report["false_positive_nodes"] if item["node_id"][5:].isdigit()]
+    assert all(score < report["false_positive_nodes"][0]["score"] / 3 for score in ordinary)
     assert "top-games" not in fp  # 96% one child: that child carries the evidence
     first = report["false_positive_nodes"][0]
     assert {"node_id", "flag_rate", "concerning_mean", "conversation_count", "score"} <= set(first)
@@ -118,11 +121,11 @@ def test_scores_fall_back_to_flags_when_scores_missing_and_use_scores_when_prese
 def test_public_view_keeps_only_allowed_nodes_and_nothing_per_cluster_or_user():
     report = disagreement_report(_rows())
     view = public_view(report, {FN_LEAF, "top-harm", "leaf-0"})
-    assert [i["node_id"] for i in view["false_negative_nodes"]] == [FN_LEAF, "top-harm"][
-        : len(view["false_negative_nodes"])
-    ]
+    allowed = {FN_LEAF, "top-harm", "leaf-0"}
+    for kind in ("false_negative_nodes", "false_positive_nodes"):
+        kept = [i["node_id"] for i in report[kind] if i["node_id"] in allowed]
+        assert [i["node_id"] for i in view[kind]] == kept
     assert view["false_negative_nodes"][0]["node_id"] == FN_LEAF
-    assert view["false_positive_nodes"] == []
     assert {i["node_id"] for i in view["nodes"]} == {FN_LEAF, "top-harm", "leaf-0"}
     assert "clusters" not in view
     text = json.dumps(view, allow_nan=False)
@@ -168,3 +171,47 @@ def test_a_group_that_is_a_quarter_of_a_mixed_leaf_still_leads():
     assert first["concerning_mean"] < 2 and 0.2 <= first["false_negative_rate"] <= 0.3
     listed = [item["node_id"] for item in report["false_negative_nodes"]]
     assert not {f"leaf-{c}" for c in range(8)} & set(listed) and "leaf-grammar" not in listed
+
+
+def _mixed_day(seed: int = 1) -> pl.DataFrame:
+    """A day like the real corpus's: ordinary clusters, two harmful clusters the concern facet
+    misses (flagged, scored 1: a large share of the day's false-positive rate), and a benign topic
+    the classifier over-flags, diluted as a tenth of an ordinary cluster under a parent with a
+    second, clean child."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(12):
+        rows += _cluster(rng, c, f"leaf-{c}", f"top-{c % 3}", 120, 0.01, [1, 1, 2])
+    rows += _cluster(rng, 20, "leaf-missed-harm-a", "top-harm", 60, 0.9, [1])
+    rows += _cluster(rng, 21, "leaf-missed-harm-b", "top-harm", 60, 0.9, [1])
+    rows += _cluster(rng, 22, "leaf-police", "top-travel", 200, 0.01, [1])
+    rows += _cluster(rng, 23, "leaf-taxi", "top-travel", 200, 0.01, [1])
+    frame = pl.DataFrame(
+        rows, schema_overrides={"cluster_id": pl.Int32, "node_path": pl.List(pl.Utf8), "concerning": pl.Int8}
+    )
+    # 22 police questions inside leaf-police, 70% flagged: the over-flagged benign topic
+    police = (pl.col("cluster_id") == 22) & (
+        pl.col("conversation_id").str.split("-").list.last().cast(pl.Int32) < 22
+    )
+    flagged = pl.Series(rng.random(frame.height) < 0.7)
+    return frame.with_columns(
+        pl.when(police).then(flagged).otherwise(pl.col("moderation_flagged")).alias("moderation_flagged")
+    )
+
+
+def test_a_diluted_group_is_measured_against_ordinary_traffic_not_the_whole_day():
+    """The missed harmful clusters make the day's false-positive rate ~7%, above the Wilson lower
+    bound of the police leaf's 9%: against the whole day the leaf would not be listed.
+    Against ordinary traffic (the median cluster, ~1%) it is, right after the missed harm; its
+    parent, whose disagreements are the leaf's, is not listed beside it."""
+    rows = _mixed_day()
+    report = disagreement_report(rows)
+    fp = [item["node_id"] for item in report["false_positive_nodes"]]
+    # the missed harm is split over two leaves, so their parent is listed too (it holds both)
+    assert set(fp[:3]) == {"top-harm", "leaf-missed-harm-a", "leaf-missed-harm-b"}
+    assert fp[3] == "leaf-police"
+    assert "top-travel" not in fp  # half its conversations are taxi, but its disagreements are the leaf's
+    day_rate = float(((rows["moderation_flagged"]) & (rows["concerning"] < 3)).mean())
+    police = next(item for item in report["nodes"] if item["node_id"] == "leaf-police")
+    low, _ = wilson_bounds(np.array([round(police["false_positive_rate"] * 200)]), np.array([200]))
+    assert low[0] < day_rate  # the old baseline would have hidden it

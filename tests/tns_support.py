@@ -115,6 +115,19 @@ def run_sample_days(
     """``days`` generated days of ``per_day`` conversations (``seed``) through ``clio_daily`` under
     ``home``, with the T&S thresholds (10 users, 10 conversations) and any extra CLIO_* ``env``:
     dates, outcomes, instance (its events kept), figures (``pipeline_figures``), settings, truth."""
+    from clio_dagster.sample import generate_sample
+
+    files = generate_sample(home / "sample", days=days, conversations=per_day, seed=seed, malformed=0)
+    # 1500 a day is small: the default 25-user bar would suppress most planted nodes
+    thresholds = {"CLIO_MIN_UNIQUE_USERS": "10", "CLIO_MIN_CONVERSATIONS": "10"}
+    run = run_days(home / "clio", files.conversations, {**thresholds, **(env or {})})
+    truth = pl.read_ndjson(files.conversations.parent / "truth.jsonl")
+    return {**run, "figures": pipeline_figures(run["settings"], run["dates"], truth), "truth": truth}
+
+
+def run_days(home, conversations, env: dict[str, str] | None = None) -> dict:
+    """Every date of the ``conversations`` file through ``clio_daily`` in order, outputs under
+    ``home``, with any CLIO_* ``env``: dates, outcomes, instance (its events kept), settings."""
     import pytest
     from dagster import DagsterInstance
     from env_support import use_clio_env
@@ -122,33 +135,15 @@ def run_sample_days(
     from clio_dagster.config import Settings
     from clio_dagster.ingest import discover_dates
     from clio_dagster.runner import run_partition
-    from clio_dagster.sample import generate_sample
 
-    files = generate_sample(home / "sample", days=days, conversations=per_day, seed=seed, malformed=0)
-    settings_env = {
-        "CLIO_HOME": str(home / "clio"),
-        "CLIO_INPUT": str(files.conversations),
-        # 1500 a day is small: the default 25-user bar would suppress most planted nodes
-        "CLIO_MIN_UNIQUE_USERS": "10",
-        "CLIO_MIN_CONVERSATIONS": "10",
-        **(env or {}),
-    }
+    settings_env = {"CLIO_HOME": str(home), "CLIO_INPUT": str(conversations), **(env or {})}
     with pytest.MonkeyPatch.context() as patch:
         use_clio_env(patch, settings_env)
         settings = Settings()
         instance = DagsterInstance.ephemeral()
-        dates = discover_dates(str(files.conversations))
+        dates = discover_dates(str(conversations))
         outcomes = [run_partition(date, instance) for date in dates]
-        truth = pl.read_ndjson(files.conversations.parent / "truth.jsonl")
-        figures = pipeline_figures(settings, dates, truth)
-    return {
-        "dates": dates,
-        "outcomes": outcomes,
-        "instance": instance,
-        "figures": figures,
-        "settings": settings,
-        "truth": truth,
-    }
+    return {"dates": dates, "outcomes": outcomes, "instance": instance, "settings": settings}
 
 
 def pipeline_figures(settings, dates: list[str], truth: pl.DataFrame) -> dict[str, dict]:
@@ -174,6 +169,7 @@ def pipeline_figures(settings, dates: list[str], truth: pl.DataFrame) -> dict[st
         planted = _holder(paths.filter(pl.col("emerging")), leaf=True)
         figures[date] = {
             "spam_accounts": len(spam),
+            "false_accounts": len(found - spam),
             "precision": precision,
             "recall": recall,
             **group_ranks(report, paths, "false_positive", "fp"),

@@ -2,11 +2,22 @@
 
 import numpy as np
 import polars as pl
-from dagster import AssetExecutionContext, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetOut,
+    Output,
+    TimeWindowPartitionMapping,
+    asset,
+    multi_asset,
+)
 
 from clio_dagster.assets.operations import PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.resources.settings import ClioSettings
+
+# coordination judges each account over this many days before the partition (its own history asset)
+COORDINATION_WINDOW_DAYS = 7
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
@@ -43,19 +54,44 @@ def disagreement(
     return report
 
 
-@asset(partitions_def=DAILY, kinds={"faiss", "polars"}, group_name="safety", backfill_policy=PER_DAY)
+@multi_asset(
+    outs={
+        "coordinated": AssetOut(kinds={"faiss", "polars"}, group_name="safety"),
+        "coordination_history": AssetOut(
+            kinds={"polars"},
+            group_name="safety",
+            description="Each day's payload evidence per account, which the next days' coordination reads.",
+        ),
+    },
+    # the same asset's previous days: `window` loads whichever exist
+    ins={
+        "history": AssetIn(
+            "coordination_history",
+            partition_mapping=TimeWindowPartitionMapping(
+                start_offset=-COORDINATION_WINDOW_DAYS, end_offset=-1
+            ),
+            metadata={"window": True},
+        )
+    },
+    partitions_def=DAILY,
+    backfill_policy=PER_DAY,
+)
 @observed
 def coordinated(
     context: AssetExecutionContext,
     conversations: pl.LazyFrame,
     facets: pl.LazyFrame,
     embeddings: np.ndarray,
+    history: pl.DataFrame,
     settings: ClioSettings,
-) -> pl.DataFrame:
-    """Groups of accounts sending near-duplicate or templated requests, with evidence per account."""
-    from clio_dagster.core.safety.coordination import CoordinationParams, detect_coordination, template_text
+):
+    """Groups of accounts whose requests share a template and a rare payload, judged over the
+    trailing days, with evidence per account; and the day's payload evidence for the days after."""
+    from clio_dagster.core.safety.coordination import HISTORY_SCHEMA, CoordinationParams, detect_coordination
+    from clio_dagster.core.safety.templates import TemplateParams, template_text
 
     cfg = settings.get()
+    date = context.partition_key
     # only the columns used: the users' words are read from the messages, the rest is never loaded
     rows = (
         facets.select("conversation_id", "user_id", "request")
@@ -67,13 +103,23 @@ def coordinated(
         )
         .collect()
     )
-    groups = detect_coordination(
-        rows, embeddings, CoordinationParams(seed=cfg.seed, threads=cfg.embed_threads)
+    params = CoordinationParams(
+        window_days=COORDINATION_WINDOW_DAYS,
+        templates=TemplateParams(seed=cfg.seed, threads=cfg.embed_threads),
     )
-    context.add_output_metadata(
-        {"groups": groups["group_id"].n_unique(), "accounts": groups["user_id"].n_unique()}
+    history = history if history.width else pl.DataFrame(schema=HISTORY_SCHEMA)
+    result = detect_coordination(rows, embeddings, params, date=date, history=history)
+    groups = result.groups
+    yield Output(result.history, output_name="coordination_history")
+    yield Output(
+        groups,
+        output_name="coordinated",
+        metadata={
+            "groups": groups["group_id"].n_unique(),
+            "accounts": groups["user_id"].n_unique(),
+            "history_days": history["date"].n_unique(),
+        },
     )
-    return groups
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)

@@ -1,63 +1,70 @@
-"""Coordinated activity: groups of accounts sending near-duplicate or templated requests.
+"""Coordinated activity: accounts whose requests share a template *and* a rare payload.
 
-1. Candidate pairs of conversations come from two sources: nearest neighbours of the embeddings
-   (FAISS inner product on unit vectors, reduced by PCA and IVF-indexed above a size, searched in
-   chunks) and MinHash LSH over word shingles of the users' own words.
-2. A pair is *similar* when the estimated shingle Jaccard of the users' words passes
-   ``template_threshold``. The raw words are the primary signal: the ``request`` facet keeps only
-   k-anonymous vocabulary, so a filled-in template ("Write 30 reviews for X linking to Y") becomes a
-   few generic words whose embeddings are barely closer than unrelated requests (median cosine
-   0.38 between the sample's spam conversations). Embeddings only propose candidates.
-3. Similar pairs form *templates* (connected components of conversations).
-4. Sharing a template is not evidence by itself: a popular question or a product's suggested
-   prompt is asked by many one-off users. An account joins a template only with evidence of
-   coordination:
-   - *synchrony*: its conversation sits in a burst, a time window where the template's
-     conversations from at least ``min_accounts`` accounts are improbably many given the whole
-     day's traffic in that window (binomial tail, Bonferroni-corrected over every test made), or
-   - *copying*: it sent at least ``min_repeats`` near-copies (Jaccard >= ``copy_threshold``) of a
-     text that at least ``min_accounts`` accounts each sent ``min_repeats`` times.
-   Heavy users repeating their own question, and one-off askers spread over the day, never join.
-5. Account graph: accounts joined to the same template are linked; connected components with at
-   least ``min_accounts`` accounts are the groups.
+Real traffic is full of identical benign questions from strangers ("my webcam is not detected"),
+asked once each, sometimes all within an hour after an update. Near-identical wording and timing
+are therefore not evidence. What a network does that a crowd does not:
 
-Memory is O(n * (neighbours + bands)) for pairs plus the reduced embeddings; nothing is quadratic.
+1. *Template*: its requests are near-identical to another account's (shingle Jaccard of the users'
+   own words, see :mod:`clio_dagster.core.safety.templates`).
+2. *Rare payload*: the template carries words that hardly anyone else uses (a product name, a
+   domain, an unusual phrase), measured against the population: a *payload* word is used by at
+   most ``max_payload_share`` of the accounts over the window, and nearly all of its use
+   (``payload_share`` of the account-days that use it) comes from accounts that use it again and
+   again. A common question's words are used once each by most of the people who use them; a
+   topic's words are used by many accounts that are not repeating anything.
+3. *Behaviour over the trailing days*: "again and again" counts an account's conversations over
+   today and the previous ``window_days`` days, read from each day's stored payload evidence
+   (:data:`HISTORY_SCHEMA`), so a network posting once a day per account is still seen repeating.
+
+Accounts are linked through the payload words they used in templated requests (an account–word
+graph); connected components with at least ``min_accounts`` accounts are the groups, and each day
+reports the members active that day. Nothing here is a list of spam words: rarity and repetition
+are measured on the traffic itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from clio_dagster.core.mapped import release_pages
-from clio_dagster.core.safety.minhash import (
-    estimated_jaccard,
-    lsh_candidate_pairs,
-    minhash_signatures,
-    unique_pairs,
-    word_counts,
-    word_lists,
-)
+from clio_dagster.core.safety.minhash import word_counts, word_lists
+from clio_dagster.core.safety.templates import TemplateParams, similar_pairs
 
 COORDINATED_SCHEMA = pl.Schema(
     {
         "group_id": pl.Int32,
         "user_id": pl.Utf8,
-        "conversation_count": pl.Int32,  # this account's conversations in the group's templates
+        "conversation_count": pl.Int32,  # this account's conversations today carrying the group's payload
         "total_conversations": pl.Int32,  # all of this account's conversations that day
+        "active_days": pl.Int32,  # days in the window on which the account used the group's payload
         "first_seen": pl.Datetime("us", "UTC"),
         "last_seen": pl.Datetime("us", "UTC"),
-        "group_accounts": pl.Int32,
+        "group_accounts": pl.Int32,  # the group's accounts active today
         "group_conversations": pl.Int32,
-        "group_templates": pl.Int32,
+        "payload_words": pl.Utf8,  # the rare words the group shares, most shared first
         "template_words": pl.Utf8,  # common words of the group's request facets
-        "hour_histogram": pl.List(pl.Int32),  # 24 UTC hours, the group's conversations
+        "hour_histogram": pl.List(pl.Int32),  # 24 UTC hours, the group's conversations today
         "peak_hour_share": pl.Float64,
         "burstiness": pl.Float64,  # (sd - mean) / (sd + mean) of gaps: -1 regular, 0 random, 1 bursty
+    }
+)
+
+# One day's payload evidence, stored so that later days can count an account's behaviour over the
+# window. Only words that appeared in a cross-account template pair that day and were rare enough
+# to be a payload are kept, and only for the accounts that used them in a template or repeatedly.
+HISTORY_SCHEMA = pl.Schema(
+    {
+        "date": pl.Utf8,
+        "word": pl.Utf8,
+        "user_id": pl.Utf8,
+        "conversations": pl.Int32,  # that day's conversations of the account containing the word
+        "templated": pl.Boolean,  # one of them was near-identical to another account's, sharing the word
+        "word_users": pl.Int32,  # accounts that used the word that day (templated or not)
+        "population": pl.Int32,  # accounts with an eligible conversation that day
     }
 )
 
@@ -73,127 +80,32 @@ _STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class CoordinationParams:
-    """Thresholds and sizes of the detector.
+    """Thresholds of the detector (templates: :class:`TemplateParams`).
 
-    The template bar was set on the sample corpus (``clio demo --days 3 --conversations 3000``):
-    a slot-heavy template ("Create {n} forum posts recommending {biz}, include {url} naturally and
-    the keyword {kw}") shares only its 9 skeleton words between two fillings, a word (1-shingle)
-    Jaccard near 0.29; at 0.35 a third of such pairs were lost and recall fell to 0.87, at 0.25
-    every planted account was linked. The low bar chains organic paraphrases into large sets, which
-    the burst and copy tests (not the bar) keep out: precision stayed >= 0.97 on every day.
+    ``payload_share`` and ``max_payload_share`` were set on the real development corpus
+    (``bench/results/tns_real.md``): a planted network's payload words are used only by its
+    accounts (share 1.0); a crowd's shared question words by accounts asking once (share near 0).
     """
 
-    template_threshold: float = 0.25
-    copy_threshold: float = 0.8
-    min_repeats: int = 2
     min_accounts: int = 3
+    min_repeats: int = 2  # conversations with the word over the window that make an account a repeater
     min_words: int = 5  # shorter texts ("hi", "thanks") are the same for everyone: skipped
-    burst_windows_minutes: tuple[int, ...] = (15, 60, 240)
-    burst_alpha: float = 1e-3  # family-wise false-burst rate over all windows and conversations
-    embed_threshold: float = 0.85  # neighbours above this cosine (approx.) become candidates
-    neighbours: int = 16
-    num_perm: int = 64
-    bands: int = 21  # 3 rows a band: pairs at Jaccard 0.35 collide with probability 0.6
-    shingle_size: int = 1
-    max_words: int = 64
-    reduced_dim: int = 64  # PCA size for the neighbour search only; pairs are verified in full
-    exact_search_below: int = 5_000  # below this many texts, a flat (exact) index
-    probes: int = 6  # IVF cells searched per query
-    search_margin: float = 0.15  # neighbours kept if reduced-space cosine >= embed_threshold - this
-    chunk_size: int = 50_000
-    threads: int = 2
-    seed: int = 0
+    min_word_chars: int = 2
+    min_payload_words: int = 2  # distinct payload words an account must have used in templated requests
+    payload_share: float = 0.8
+    # a payload is rare: used by at most this share of the window's account-days, or by at most
+    # ``payload_accounts_floor`` of them on small days (a 30-account network is a large share of a
+    # small test day, never of a real one)
+    max_payload_share: float = 0.05
+    payload_accounts_floor: int = 100
+    window_days: int = 7
+    templates: TemplateParams = field(default_factory=TemplateParams)
 
 
-def template_text(max_chars: int = 2000) -> pl.Expr:
-    """The users' own words of each conversation (user messages joined), for the template signal."""
-    return (
-        pl.col("messages")
-        .list.eval(
-            pl.when(pl.element().struct.field("role") == "user").then(pl.element().struct.field("content"))
-        )
-        .list.drop_nulls()
-        .list.join(" ")
-        .str.slice(0, max_chars)
-        .alias("text")
-    )
-
-
-def template_texts(conversations: pl.DataFrame, max_chars: int = 2000) -> pl.Series:
-    """:func:`template_text` of each conversation."""
-    return conversations.select(template_text(max_chars))["text"]
-
-
-def _neighbour_pairs(embeddings: np.ndarray, rows: np.ndarray, params: CoordinationParams) -> np.ndarray:
-    """Candidate (i, j) pairs over ``embeddings[rows]`` (positions in ``rows``): each with its
-    ``neighbours`` nearest (approximate above a size). ``rows`` avoids copying the matrix."""
-    import faiss
-
-    faiss.omp_set_num_threads(params.threads)
-    n, dim = len(rows), embeddings.shape[1]
-    rng = np.random.default_rng(params.seed)
-    pca = None
-    if dim > params.reduced_dim and n > params.reduced_dim:
-        pca = faiss.PCAMatrix(dim, params.reduced_dim)
-        pca.train(
-            np.ascontiguousarray(embeddings[rows[np.sort(rng.choice(n, min(n, 10_000), replace=False))]])
-        )
-    out_dim = params.reduced_dim if pca is not None else dim
-    # reduced once and kept: n x reduced_dim float32 (256 MB at 1M x 64)
-    reduced = np.empty((n, out_dim), dtype=np.float32)
-    for start in range(0, n, params.chunk_size):
-        block = np.ascontiguousarray(embeddings[rows[start : start + params.chunk_size]], dtype=np.float32)
-        release_pages(embeddings)  # a mapped day would otherwise stay resident after this pass
-        reduced[start : start + len(block)] = pca.apply(block) if pca is not None else block
-    faiss.normalize_L2(reduced)
-    if n < params.exact_search_below:
-        index = faiss.IndexFlatIP(out_dim)
-    else:
-        # ~2 sqrt(n) lists trained on the 39 points per list k-means needs; near-duplicates sit in
-        # the same or an adjacent cell, so a few probes find them
-        nlist = int(max(1, min(4096, 2 * np.sqrt(n), n // 39)))
-        quantizer = faiss.IndexFlatIP(out_dim)
-        index = faiss.IndexIVFFlat(quantizer, out_dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        index.cp.seed = params.seed
-        index.train(reduced[np.sort(rng.choice(n, min(n, 39 * nlist), replace=False))])
-        index.nprobe = params.probes
-    index.add(reduced)
-    k = min(params.neighbours + 1, n)
-    pairs = []
-    for start in range(0, n, params.chunk_size):
-        scores, found = index.search(reduced[start : start + params.chunk_size], k)
-        # neighbours far below the bar in the reduced space are dropped here, so the candidate
-        # list stays proportional to the near-duplicates, not to n * neighbours
-        valid = (found >= 0) & (scores >= params.embed_threshold - params.search_margin)
-        rows = np.broadcast_to(np.arange(start, start + len(found))[:, None], found.shape)
-        pairs.append(unique_pairs(np.stack([rows[valid], found[valid]], axis=1)))
-    return unique_pairs(np.concatenate(pairs)) if pairs else np.empty((0, 2), dtype=np.int64)
-
-
-def similar_pairs(
-    texts: pl.Series, embeddings: np.ndarray, rows: np.ndarray, params: CoordinationParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j) of positions in ``texts`` (whose embeddings are ``embeddings[rows]``) whose
-    wording passes ``template_threshold``, and their estimated Jaccard."""
-    signatures = minhash_signatures(
-        texts,
-        num_perm=params.num_perm,
-        shingle_size=params.shingle_size,
-        max_words=params.max_words,
-        seed=params.seed,
-        chunk_size=params.chunk_size,
-    )
-    candidates = unique_pairs(
-        np.concatenate(
-            [
-                lsh_candidate_pairs(signatures, params.bands, params.seed),
-                _neighbour_pairs(embeddings, rows, params),
-            ]
-        )
-    )
-    jaccard = estimated_jaccard(signatures, candidates)
-    keep = jaccard >= params.template_threshold
-    return candidates[keep], jaccard[keep]
+@dataclass(frozen=True)
+class CoordinationResult:
+    groups: pl.DataFrame  # COORDINATED_SCHEMA
+    history: pl.DataFrame  # HISTORY_SCHEMA rows of this day, to store for the following days
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -201,107 +113,146 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _account_groups(members: pl.DataFrame, min_accounts: int) -> pl.DataFrame:
-    """(user_id, template) rows → user_id, group (components of the account–template graph)."""
-    indexed = members.with_columns(
+_WORD_HASH_SEED = 7
+
+
+def _hashed(words: pl.Expr) -> pl.Expr:
+    return words.hash(_WORD_HASH_SEED)
+
+
+def _word_incidences(texts: pl.Series, users: np.ndarray, params: CoordinationParams) -> pl.DataFrame:
+    """(pos, user, word): each distinct word of each text as a 64-bit hash, with the text's account
+    code. Hashes, not strings, and chunk by chunk: at a million texts this is tens of millions of rows."""
+    chunk, frames = params.templates.chunk_size, []
+    for start in range(0, len(texts), chunk):
+        hashes = (
+            word_lists(texts.slice(start, chunk), params.templates.max_words)
+            .list.eval(_hashed(pl.element().filter(pl.element().str.len_chars() >= params.min_word_chars)))
+            .list.unique()
+        )
+        frames.append(
+            pl.DataFrame({"user": users[start : start + chunk].astype(np.uint32), "word": hashes})
+            .with_row_index("pos", offset=start)
+            .explode("word")
+            .drop_nulls("word")
+        )
+    return pl.concat(frames)
+
+
+def _word_strings(
+    texts: pl.Series, positions: pl.Series, words: pl.DataFrame, max_words: int
+) -> pl.DataFrame:
+    """(word, text): the strings of the hashed ``words``, read back from the texts at ``positions``."""
+    strings = word_lists(texts.gather(positions), max_words).explode().drop_nulls().unique()
+    found = pl.DataFrame({"text": strings}).with_columns(_hashed(pl.col("text")).alias("word"))
+    return found.join(words, on="word", how="semi").unique("word")
+
+
+def _templated_incidences(
+    incidences: pl.DataFrame, cross_pairs: np.ndarray, chunk_size: int = 250_000
+) -> pl.DataFrame:
+    """(pos, word) where conversation ``pos`` is in a cross-account template pair whose other
+    conversation contains the same word. Pairs go in chunks: each expands to its words."""
+    words = incidences.select("pos", "word")
+    found = [pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.UInt64})]
+    for start in range(0, len(cross_pairs), chunk_size):
+        chunk = cross_pairs[start : start + chunk_size]
+        both = np.concatenate([chunk, chunk[:, ::-1]])
+        pairs = pl.DataFrame(
+            {"pos": both[:, 0], "other": both[:, 1]}, schema={"pos": pl.UInt32, "other": pl.UInt32}
+        )
+        shared = pairs.join(words, on="pos").join(
+            words.rename({"pos": "other"}), on=["other", "word"], how="semi"
+        )
+        found.append(shared.select("pos", "word").unique())
+    return pl.concat(found).unique()
+
+
+def _day_evidence(
+    eligible: pl.DataFrame,
+    incidences: pl.DataFrame,
+    cross_pairs: np.ndarray,
+    date: str,
+    params: CoordinationParams,
+) -> pl.DataFrame:
+    """This day's HISTORY_SCHEMA rows: words shared by a cross-account template pair, used by at
+    most ``max_payload_share`` of the day's accounts, for each account that used them in a
+    template or more than once."""
+    population = eligible["user_id"].n_unique()
+    word_users = incidences.group_by("word").agg(pl.col("user").n_unique().alias("word_users"))
+    rare = word_users.filter(pl.col("word_users") <= _payload_cap(population, params))
+    templated = _templated_incidences(
+        incidences.join(rare.select("word"), on="word", how="semi"), cross_pairs
+    ).with_columns(pl.lit(True).alias("templated"))
+    rows = (
+        incidences.join(templated.select("word").unique(), on="word", how="semi")
+        .join(templated, on=["pos", "word"], how="left")
+        .group_by("word", "user")
+        .agg(pl.len().alias("conversations"), pl.col("templated").fill_null(False).any())
+        .filter(pl.col("templated") | (pl.col("conversations") >= params.min_repeats))
+        .join(rare, on="word")
+    )
+    strings = _word_strings(
+        eligible["text"], templated["pos"].unique(), rows.select("word"), params.templates.max_words
+    )
+    accounts = eligible.select("user_id", "user").unique()
+    return (
+        rows.join(strings, on="word")
+        .join(accounts, on="user")
+        .drop("word")
+        .rename({"text": "word"})
+        .with_columns(pl.lit(date).alias("date"), pl.lit(population).alias("population"))
+        .select([pl.col(name).cast(dtype) for name, dtype in HISTORY_SCHEMA.items()])
+        .sort("word", "user_id")
+    )
+
+
+def _payload_cap(population: int, params: CoordinationParams) -> float:
+    return max(params.max_payload_share * population, params.payload_accounts_floor)
+
+
+def payload_words(window: pl.DataFrame, params: CoordinationParams) -> pl.DataFrame:
+    """Words of the window (HISTORY_SCHEMA rows) that are a payload: used again and again by at
+    least ``min_accounts`` accounts that account for ``payload_share`` of the word's account-days,
+    and used by at most ``max_payload_share`` of the window's account-days."""
+    population = window.select("date", "population").unique()["population"].sum()
+    per_account = window.group_by("word", "user_id").agg(
+        pl.col("conversations").sum(), pl.len().alias("days")
+    )
+    repeaters = (
+        per_account.filter(pl.col("conversations") >= params.min_repeats)
+        .group_by("word")
+        .agg(pl.len().alias("repeaters"), pl.col("days").sum().alias("repeater_days"))
+    )
+    account_days = (
+        window.select("word", "date", "word_users")
+        .unique()
+        .group_by("word")
+        .agg(pl.col("word_users").sum().alias("account_days"))
+    )
+    return (
+        repeaters.join(account_days, on="word")
+        .filter(
+            (pl.col("repeaters") >= params.min_accounts)
+            & (pl.col("repeater_days") >= params.payload_share * pl.col("account_days"))
+            & (pl.col("account_days") <= _payload_cap(population, params))
+        )
+        .sort("word")
+    )
+
+
+def _account_groups(links: pl.DataFrame, min_accounts: int) -> pl.DataFrame:
+    """(user_id, word) links → user_id, group: components of the account–word graph."""
+    indexed = links.with_columns(
         (pl.col("user_id").rank("dense") - 1).cast(pl.Int64).alias("u"),
-        (pl.col("template").rank("dense") - 1).cast(pl.Int64).alias("t"),
+        (pl.col("word").rank("dense") - 1).cast(pl.Int64).alias("w"),
     )
     n_users = int(indexed["u"].max()) + 1
-    n_nodes = n_users + int(indexed["t"].max()) + 1
-    edges = np.stack([indexed["u"].to_numpy(), indexed["t"].to_numpy() + n_users], axis=1)
-    labels = _components(n_nodes, edges)
+    edges = np.stack([indexed["u"].to_numpy(), indexed["w"].to_numpy() + n_users], axis=1)
+    labels = _components(n_users + int(indexed["w"].max()) + 1, edges)
     accounts = indexed.select("user_id", "u").unique()
     groups = pl.DataFrame({"user_id": accounts["user_id"], "group": labels[accounts["u"].to_numpy()]})
     return groups.filter(pl.len().over("group") >= min_accounts)
-
-
-def _burst_pairs(
-    pairs: np.ndarray, seconds: np.ndarray, users: np.ndarray, params: CoordinationParams
-) -> np.ndarray:
-    """Similar pairs inside a burst: a set of similar conversations close in time, from at least
-    ``min_accounts`` accounts, improbably many for the day's traffic at that time.
-
-    For each window w, similar pairs at most w apart form *bursts* (connected components). A
-    burst of k conversations spanning [start - w/2, end + w/2] is tested against the N
-    conversations similar to any of its members over the whole day: binomial P(X >= k; N, q),
-    where q is the share of the day's eligible traffic in that span, must fall below
-    ``burst_alpha`` divided by the number of bursts tested. Organic near-paraphrases are asked all
-    day long, so their close pairs make small bursts that are unremarkable for their N.
-    """
-    from scipy.stats import binom
-
-    n = len(seconds)
-    gap = np.abs(seconds[pairs[:, 0]] - seconds[pairs[:, 1]])
-    both = pl.DataFrame(
-        {"a": np.concatenate([pairs[:, 0], pairs[:, 1]]), "b": np.concatenate([pairs[:, 1], pairs[:, 0]])}
-    )
-    all_times = np.sort(seconds)
-    found, tests = [], 0
-    for minutes in params.burst_windows_minutes:
-        half = minutes * 30
-        close = pairs[gap <= 2 * half]
-        if len(close) == 0:
-            continue
-        members = np.unique(close)
-        label = _components(n, close)
-        bursts = (
-            pl.DataFrame(
-                {"pos": members, "burst": label[members], "user": users[members], "s": seconds[members]}
-            )
-            .group_by("burst")
-            .agg(
-                pl.len().alias("k"),
-                pl.col("user").n_unique().alias("accounts"),
-                pl.col("s").min().alias("start"),
-                pl.col("s").max().alias("end"),
-                pl.col("pos"),
-            )
-            .filter(pl.col("accounts") >= params.min_accounts)
-        )
-        if bursts.height == 0:
-            continue
-        tests += bursts.height
-        reach = (
-            bursts.select("burst", "pos")
-            .explode("pos")
-            .join(both, left_on="pos", right_on="a", how="left")
-            .select("burst", pl.concat_list("pos", "b").alias("n"))
-            .explode("n")
-            .drop_nulls()
-            .group_by("burst")
-            .agg(pl.col("n").n_unique().alias("reach"))
-        )
-        bursts = bursts.join(reach, on="burst")
-        start, end = bursts["start"].to_numpy() - half, bursts["end"].to_numpy() + half
-        q = (np.searchsorted(all_times, end, side="right") - np.searchsorted(all_times, start)) / n
-        bursts = bursts.with_columns(
-            pl.Series("p", binom.sf(bursts["k"].to_numpy() - 1, bursts["reach"].to_numpy(), q))
-        )
-        found.append((bursts, close, label))
-    hits = []
-    for bursts, close, label in found:
-        keep = bursts.filter(pl.col("p") <= params.burst_alpha / tests)["burst"].to_numpy()
-        hits.append(close[np.isin(label[close[:, 0]], keep)])
-    return unique_pairs(np.concatenate(hits)) if hits else np.empty((0, 2), dtype=np.int64)
-
-
-def _copy_pairs(
-    pairs: np.ndarray, jaccard: np.ndarray, users: np.ndarray, params: CoordinationParams
-) -> np.ndarray:
-    """Pairs linking conversations of accounts that each sent ``min_repeats`` near-copies of a text
-    that ``min_accounts`` accounts repeated (a star inside each such set of copies)."""
-    n = len(users)
-    copies = pl.DataFrame(
-        {"pos": np.arange(n), "user": users, "copy": _components(n, pairs[jaccard >= params.copy_threshold])}
-    )
-    members = copies.filter(pl.len().over("copy", "user") >= params.min_repeats).filter(
-        pl.col("user").n_unique().over("copy") >= params.min_accounts
-    )
-    if members.height == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    hub = members.with_columns(pl.col("pos").min().over("copy").alias("hub"))
-    return unique_pairs(hub.select("hub", "pos").to_numpy())
 
 
 def _burstiness(times_us: np.ndarray) -> float:
@@ -318,14 +269,28 @@ def _top_words(requests: pl.Series, top: int = 8) -> str:
     return " ".join(counts[words.name].head(top).to_list())
 
 
-def _evidence(frame: pl.DataFrame, in_group: pl.DataFrame) -> pl.DataFrame:
-    """One row per (group, account) with counts, time pattern and the template's words."""
+def _evidence(
+    frame: pl.DataFrame, in_group: pl.DataFrame, links: pl.DataFrame, window: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per (group, account active today) with counts, time pattern and the shared words."""
     per_user = in_group.group_by(["group", "user_id"]).agg(
         pl.len().cast(pl.Int32).alias("conversation_count"),
         pl.col("created_at").min().alias("first_seen"),
         pl.col("created_at").max().alias("last_seen"),
     )
     totals = frame.group_by("user_id").agg(pl.len().cast(pl.Int32).alias("total_conversations"))
+    days = (
+        window.join(links, on=["word", "user_id"])
+        .group_by("group", "user_id")
+        .agg(pl.col("date").n_unique().cast(pl.Int32).alias("active_days"))
+    )
+    payload = (
+        links.group_by("group", "word")
+        .agg(pl.col("user_id").n_unique().alias("n"))
+        .sort(["n", "word"], descending=[True, False])
+        .group_by("group", maintain_order=True)
+        .agg(pl.col("word").head(8).str.join(" ").alias("payload_words"))
+    )
     rows = []
     for (group,), part in in_group.sort("created_at").group_by(["group"], maintain_order=True):
         hours = np.bincount(part["created_at"].dt.hour().to_numpy(), minlength=24).astype(np.int32)
@@ -334,7 +299,6 @@ def _evidence(frame: pl.DataFrame, in_group: pl.DataFrame) -> pl.DataFrame:
                 "group": group,
                 "group_accounts": part["user_id"].n_unique(),
                 "group_conversations": part.height,
-                "group_templates": part["template"].n_unique(),
                 "template_words": _top_words(part["request"]),
                 "hour_histogram": hours.tolist(),
                 "peak_hour_share": float(hours.max() / part.height),
@@ -343,48 +307,70 @@ def _evidence(frame: pl.DataFrame, in_group: pl.DataFrame) -> pl.DataFrame:
         )
     groups = pl.DataFrame(rows).sort(["group_conversations", "group"], descending=[True, False])
     groups = groups.with_row_index("group_id").with_columns(pl.col("group_id").cast(pl.Int32))
-    out = per_user.join(groups, on="group").join(totals, on="user_id")
+    out = per_user.join(groups, on="group").join(totals, on="user_id").join(days, on=["group", "user_id"])
+    out = out.join(payload, on="group")
     return out.sort(["group_id", "conversation_count", "user_id"], descending=[False, True, False]).select(
         [pl.col(name).cast(dtype) for name, dtype in COORDINATED_SCHEMA.items()]
     )
 
 
+def _no_groups(history: pl.DataFrame | None = None) -> CoordinationResult:
+    return CoordinationResult(
+        pl.DataFrame(schema=COORDINATED_SCHEMA),
+        history if history is not None else pl.DataFrame(schema=HISTORY_SCHEMA),
+    )
+
+
 def detect_coordination(
-    conversations: pl.DataFrame, embeddings: np.ndarray, params: CoordinationParams | None = None
-) -> pl.DataFrame:
-    """Coordinated groups as COORDINATED_SCHEMA rows (one per group and account).
+    conversations: pl.DataFrame,
+    embeddings: np.ndarray,
+    params: CoordinationParams | None = None,
+    *,
+    date: str = "",
+    history: pl.DataFrame | None = None,
+) -> CoordinationResult:
+    """Coordinated groups of the day ``date`` and the day's evidence to keep for later days.
 
     ``conversations``: user_id, created_at (datetime), text (the users' words, see
-    :func:`template_texts`) and request (the facet, for the description); ``embeddings`` are unit
-    rows aligned with it.
+    :func:`~clio_dagster.core.safety.templates.template_texts`) and request (the facet, for the
+    description); ``embeddings`` are unit rows aligned with it. ``history``: HISTORY_SCHEMA rows of
+    the previous days (rows dated ``date`` itself are ignored, so a rerun does not count twice).
     """
     params = params or CoordinationParams()
     if len(embeddings) != conversations.height:
         raise ValueError(f"{len(embeddings)} embeddings for {conversations.height} conversations")
     frame = conversations.select("user_id", "created_at", "text", "request").with_row_index("row")
     # a count, not the word lists of the whole day: half the time, and no list per text
-    eligible = frame.filter(word_counts(frame["text"]).clip(upper_bound=params.max_words) >= params.min_words)
+    limit = params.templates.max_words
+    eligible = frame.filter(word_counts(frame["text"]).clip(upper_bound=limit) >= params.min_words)
     if eligible.height < 2:
-        return pl.DataFrame(schema=COORDINATED_SCHEMA)
+        return _no_groups()
     rows = eligible["row"].to_numpy().astype(np.int64)
-    pairs, jaccard = similar_pairs(eligible["text"], embeddings, rows, params)
-    users = (eligible["user_id"].rank("dense") - 1).cast(pl.Int64).to_numpy()
-    seconds = eligible["created_at"].dt.epoch("s").to_numpy().astype(np.int64)
-    linking = np.concatenate(
-        [_burst_pairs(pairs, seconds, users, params), _copy_pairs(pairs, jaccard, users, params)]
+    pairs, _ = similar_pairs(eligible["text"], embeddings, rows, params.templates)
+    eligible = eligible.with_columns((pl.col("user_id").rank("dense") - 1).cast(pl.UInt32).alias("user"))
+    users = eligible["user"].to_numpy()
+    cross = pairs[users[pairs[:, 0]] != users[pairs[:, 1]]]
+    incidences = _word_incidences(eligible["text"], users, params)
+    today = _day_evidence(eligible, incidences, cross, date, params)
+    earlier = history.filter(pl.col("date") != date) if history is not None else None
+    window = pl.concat([earlier.select(today.columns), today]) if earlier is not None else today
+    payload = payload_words(window, params)
+    links = window.filter(pl.col("templated")).join(payload.select("word"), on="word", how="semi")
+    # one shared word is a coincidence (a network's "sound natural" meets a stranger's "sounds
+    # good"); a member shares several of the payload's words
+    links = (
+        links.select("user_id", "word").unique().filter(pl.len().over("user_id") >= params.min_payload_words)
     )
-    if len(linking) == 0:
-        return pl.DataFrame(schema=COORDINATED_SCHEMA)
-    # templates: conversations joined by linking pairs; accounts: linked through their templates
-    templates = _components(eligible.height, linking)
-    involved = np.unique(linking)
-    members = pl.DataFrame(
-        {"user_id": eligible["user_id"].gather(involved), "template": templates[involved]}
-    ).unique()
-    accounts = _account_groups(members, params.min_accounts)
-    if accounts.height == 0:
-        return pl.DataFrame(schema=COORDINATED_SCHEMA)
-    in_group = (
-        eligible.with_columns(pl.Series("template", templates)).gather(involved).join(accounts, on="user_id")
+    if links.height == 0:
+        return _no_groups(today)
+    accounts = _account_groups(links, params.min_accounts)
+    links = links.join(accounts, on="user_id")
+    # today's conversations carrying a payload word of their account's group
+    hashed_links = links.join(eligible.select("user_id", "user").unique(), on="user_id").select(
+        "user", _hashed(pl.col("word")).alias("word")
     )
-    return _evidence(frame, in_group)
+    carrying = incidences.join(hashed_links, on=["user", "word"], how="semi").select("pos").unique()
+    in_group = eligible.with_row_index("pos").join(carrying, on="pos").join(accounts, on="user_id")
+    if in_group.height == 0:
+        return _no_groups(today)
+    return CoordinationResult(_evidence(frame, in_group, links, window), today)

