@@ -60,13 +60,14 @@ def rescore(
 ) -> None:
     """Coordination and disagreement of each saved day again, with the current code, in date order
     (coordination reads the previous days' evidence); optionally with the plants retimed."""
-    from clio_dagster.assets.safety import COORDINATION_HISTORY
     from clio_dagster.core.files import write_restricted_bytes
     from clio_dagster.core.safety.coordination import HISTORY_SCHEMA, CoordinationParams, detect_coordination
     from clio_dagster.core.safety.disagreement import disagreement_report
     from clio_dagster.core.safety.templates import TemplateParams, template_text
 
     params = CoordinationParams(templates=TemplateParams(seed=settings.seed))
+    # where the restricted store keeps the `coordination_history` asset of each day
+    COORDINATION_HISTORY = "coordination_history.parquet"
     for date in dates:
         restricted = settings.restricted_partition(date)
         facets = pl.read_parquet(restricted / "facets.parquet")
