@@ -66,7 +66,9 @@ def test_vocabulary_needs_users_across_shards(corpus: pl.DataFrame):
     """A word shared by users who sit in different shards is still k-anonymous: the vocabulary is
     day-wide, not per shard (a per-shard vocabulary would drop it and change the requests)."""
     extractor = as_two_pass(LocalFacetExtractor(generalise=False))  # literally shared words only
-    shards = [corpus.slice(o, n) for o, n in shard_bounds(corpus.height, 100)]
+    # 50-row shards: at 100 rows, each shard alone held five users of every shared topic word
+    # (the one exception was "for", only because a misdetected French text kept it from the stop words)
+    shards = [corpus.slice(o, n) for o, n in shard_bounds(corpus.height, 50)]
     pairs = [extractor.token_pairs(extractor.prepare(s, SPEC)) for s in shards]
     day = set(day_vocabulary(extractor, pairs, SPEC)["token_hash"].to_list())
     per_shard = set().union(*(day_vocabulary(extractor, [p], SPEC)["token_hash"].to_list() for p in pairs))
