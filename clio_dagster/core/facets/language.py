@@ -14,10 +14,12 @@ character English), so the code is decided in layers, each measured in bench/res
 3. **More text when unsure.** The first ``head_chars`` characters are enough for most texts; when
    the ensemble is unsure, up to ``more_chars`` characters of the user's turns are read again.
 4. **The user's other conversations.** A conversation the ensemble is unsure about takes the
-   language the same user wrote in confidently elsewhere in the batch (the day), when that
-   language is among its candidates: "hi!" from a user who wrote Ukrainian four times is Ukrainian.
-   It never overrides a confident detection. Text with no letters at all (emoji, digits) takes the
-   user's language, or ``und`` when the user has none.
+   language the same user wrote in confidently elsewhere that day, when that language is among
+   its candidates: "добрий день" (Russian or Ukrainian?) from a user who wrote Ukrainian four times
+   is Ukrainian. It never overrides a confident detection, nor picks a language of another
+   script. Text with no letters at all (emoji, digits) takes the user's language, or ``und``.
+   (A prior from the whole day's languages was tried too and lost accuracy: the day is mostly
+   English, which pulled short texts of small languages to English.)
 
 Everything is deterministic; each distinct text is scored once.
 """
@@ -30,10 +32,11 @@ from functools import lru_cache
 
 import polars as pl
 
-from clio_dagster.core.facets.text_tokens import scrub_identifiers
-
 UNDETERMINED = "und"
-_CODE_BLOCK = r"(?s)```.*?```"
+# Not language: code blocks, URLs, e-mail addresses, handles and digits. (Whole identifier-like
+# chunks are not dropped, as the request facet does: Thai and Chinese have no spaces, so a chunk
+# holding one number can be a whole sentence.)
+_NOT_LANGUAGE = r"(?s)```.*?```|(?:https?://|www\.)\S+|\S+@\S+|\d+"
 
 # Scripts that one language owns (Unicode script names, as the regex engine spells them).
 SCRIPT_LANGUAGES: dict[str, str] = {
@@ -61,7 +64,17 @@ FOREIGN_LETTERS: dict[str, str] = {
 # non-ISO-639-1 labels (regional and constructed varieties) are never output.
 # Nito-ELD has one model for Malay and Indonesian, labelled ``ms``: its score counts for both.
 _ELD_SHARED = {"ms": ("ms", "id")}
-_MACROLANGUAGE = {"arz": "ar", "azb": "az", "yue": "zh", "wuu": "zh", "ckb": "ku", "pnb": "pa", "mzn": "fa"}
+# Norwegian is written Bokmål by most: ``nb``, as spaCy's stop words and most locales name it.
+_MACROLANGUAGE = {
+    "no": "nb",
+    "arz": "ar",
+    "azb": "az",
+    "yue": "zh",
+    "wuu": "zh",
+    "ckb": "ku",
+    "pnb": "pa",
+    "mzn": "fa",
+}
 
 
 @dataclass(frozen=True)
@@ -73,13 +86,11 @@ class LanguageOptions:
     user_prior: bool = True
     head_chars: int = 120
     more_chars: int = 600  # 0: never read more
-    eld_weight: float = 0.5  # share of the Nito-ELD distribution in the average
+    eld_weight: float = 0.7  # Nito-ELD's share in the average, over the languages it models
     eld_temperature: float = 0.05  # ELD scores are similarities in [0, 1]: softmax sharpness
-    confident: float = 0.6  # ensemble probability at or above which a detection stands alone
-    day_prior: bool = True  # unsure texts also lean towards the day's common languages
-    prior_weight: float = 1.0  # exponent of the prior in the posterior of an unsure text
-    day_pseudo_count: float = 1.0  # how many of a user's conversations the day's distribution is worth
+    confident: float = 0.7  # ensemble probability at or above which a detection stands alone
     candidates: int = 8  # per detector
+    candidate_floor: float = 0.05  # below this ensemble probability a language is no candidate
 
 
 @dataclass(frozen=True)
@@ -151,8 +162,14 @@ def _eld_scores(text: str, k: int, temperature: float) -> dict[str, float]:
         return {}
     best = max(raw.values())
     # exp((s - best) / T): a softmax over the similarities, stable for any T
-    weights = {code: math.exp((score - best) / temperature) for code, score in raw.items()}
+    weights = {_iso(code) or code: math.exp((score - best) / temperature) for code, score in raw.items()}
     return {shared: weight for code, weight in weights.items() for shared in _ELD_SHARED.get(code, (code,))}
+
+
+@lru_cache(maxsize=1)
+def _eld_languages() -> frozenset[str]:
+    codes = (_iso(code) or code for code in _eld().LANGUAGES)
+    return frozenset(shared for code in codes for shared in _ELD_SHARED.get(code, (code,)))
 
 
 def detect_text(text: str, options: LanguageOptions = LanguageOptions()) -> Detection:
@@ -180,20 +197,32 @@ def _ensemble(text: str, letters: frozenset[str], options: LanguageOptions) -> D
                 if _fits_alphabet(c, letters)
             }
         )
-        if eld:
-            weight = options.eld_weight if fasttext else 1.0
-            codes = fasttext.keys() | eld.keys()
-            combined = {c: (1 - weight) * fasttext.get(c, 0.0) + weight * eld.get(c, 0.0) for c in codes}
+        combined = _average(fasttext, eld, options.eld_weight) if fasttext else eld
     if not combined:
         return Detection(UNDETERMINED, 0.0, {})
     best = min(combined, key=lambda code: (-combined[code], code))
     return Detection(best, combined[best], combined)
 
 
+def _average(fasttext: dict[str, float], eld: dict[str, float], eld_weight: float) -> dict[str, float]:
+    """fastText's distribution with Nito-ELD's averaged in over the languages ELD models: ELD only
+    re-ranks the probability fastText gives those, so a language it lacks (Galician, Welsh, ...)
+    keeps fastText's probability instead of losing to its nearest modelled neighbour."""
+    if not eld:
+        return fasttext
+    modelled = _eld_languages()
+    mass = sum(p for code, p in fasttext.items() if code in modelled)
+    combined = {code: p for code, p in fasttext.items() if code not in modelled}
+    for code in (fasttext.keys() | eld.keys()) & modelled:
+        combined[code] = (1 - eld_weight) * fasttext.get(code, 0.0) + eld_weight * mass * eld.get(code, 0.0)
+    return combined
+
+
 def cleaned_texts(texts: pl.Series) -> pl.Series:
-    """User text with code blocks, URLs and identifiers removed and whitespace collapsed."""
+    """User text without what carries no language (``_NOT_LANGUAGE``), whitespace collapsed."""
     cleaned = (
-        scrub_identifiers(pl.lit(texts.fill_null("")).str.replace_all(_CODE_BLOCK, " "))
+        pl.lit(texts.fill_null(""))
+        .str.replace_all(_NOT_LANGUAGE, " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
@@ -260,7 +289,11 @@ def detect(texts: pl.Series, options: LanguageOptions = LanguageOptions()) -> pl
             "language": [r.language for r in results],
             "language_confidence": [r.confidence for r in results],
             "language_candidates": [
-                [{"language": code, "probability": p} for code, p in sorted(r.candidates.items())]
+                [
+                    {"language": code, "probability": p}
+                    for code, p in sorted(r.candidates.items())
+                    if p >= options.candidate_floor
+                ]
                 for r in results
             ],
         },
@@ -291,50 +324,38 @@ def resolve_languages(
     evidence: pl.DataFrame,
     options: LanguageOptions = LanguageOptions(),
 ) -> pl.Series:
-    """The final code of each conversation: confident detections stand; an unsure one takes the
-    candidate most probable given the text and a prior from its user's confident languages of the
-    day, backed off to the day's distribution; a letterless one takes its user's main language, or
-    ``und``. ``evidence`` is the whole day's (every shard's rows, in any order)."""
-    totals = evidence.group_by("user_hash", "language").agg(pl.col("conversations").sum())
-    day = totals.group_by("language").agg(pl.col("conversations").sum())
-    day_counts = dict(zip(day["language"].to_list(), day["conversations"].to_list(), strict=True))
+    """The final code of each conversation. Confident detections stand. An unsure one takes, among
+    its candidates, the one maximising P(language | text) x the user's confident conversations in
+    that language that day; with no candidate in common, the text decides alone. A letterless
+    conversation takes its user's main language, or ``und``. ``evidence`` is the whole day's
+    (every shard's rows, in any order)."""
     frame = pl.DataFrame({"user_hash": user_ids.hash(11)}).hstack(detections)
+    languages = frame["language"].to_list()
+    if not options.user_prior:
+        return pl.Series("language", languages, dtype=pl.Utf8)
     unsure = frame.with_row_index("row").filter(pl.col("language_confidence") < options.confident)
-    users = totals.filter(pl.col("user_hash").is_in(unsure["user_hash"].implode()))
+    users = (
+        evidence.filter(pl.col("user_hash").is_in(unsure["user_hash"].implode()))
+        .group_by("user_hash", "language")
+        .agg(pl.col("conversations").sum())
+    )
     per_user: dict[int, dict[str, int]] = {}
     for user, language, count in users.iter_rows():
         per_user.setdefault(user, {})[language] = count
-    languages = frame["language"].to_list()
     for row, user, candidates in unsure.select("row", "user_hash", "language_candidates").iter_rows():
-        user_counts = per_user.get(user, {}) if options.user_prior else {}
-        if candidates:
-            probabilities = {c["language"]: c["probability"] for c in candidates}
-            languages[row] = _most_probable(probabilities, user_counts, day_counts, options)
-        elif user_counts:
-            languages[row] = min(user_counts, key=lambda code: (-user_counts[code], code))
+        counts = per_user.get(user)
+        if not counts:
+            continue
+        weighted = {
+            c["language"]: c["probability"] * counts[c["language"]]
+            for c in candidates
+            if c["language"] in counts
+        }
+        if not candidates:
+            weighted = {code: float(count) for code, count in counts.items()}
+        if weighted:
+            languages[row] = min(weighted, key=lambda code: (-weighted[code], code))
     return pl.Series("language", languages, dtype=pl.Utf8)
-
-
-def _most_probable(
-    candidates: dict[str, float],
-    user_counts: dict[str, int],
-    day_counts: dict[str, int],
-    options: LanguageOptions,
-) -> str:
-    """The candidate maximising P(text | language) x prior(language)^w. The prior is the user's
-    confident languages, with the day's distribution (add-one smoothed over the candidates) worth
-    ``day_pseudo_count`` conversations; with neither, the text decides alone."""
-    pseudo = options.day_pseudo_count if options.day_prior and day_counts else 0.0
-    user_total, day_total = sum(user_counts.values()), sum(day_counts.values())
-
-    def prior(code: str) -> float:
-        if user_total + pseudo == 0:
-            return 1.0
-        day_share = (day_counts.get(code, 0) + 1) / (day_total + len(candidates))
-        return (user_counts.get(code, 0) + pseudo * day_share) / (user_total + pseudo)
-
-    posterior = {code: p * prior(code) ** options.prior_weight for code, p in candidates.items()}
-    return min(posterior, key=lambda code: (-posterior[code], code))
 
 
 def detect_languages(
