@@ -22,6 +22,7 @@ import polars as pl
 from clio_dagster.core.facets import language
 from clio_dagster.core.facets.language import LanguageOptions
 from clio_dagster.core.facets.local import LocalFacetExtractor
+from clio_dagster.core.facets.text_tokens import scrub_identifiers
 from clio_dagster.core.interfaces import FacetSpec
 
 FULL = LanguageOptions()
@@ -29,20 +30,21 @@ FULL = LanguageOptions()
 LEVERS: list[tuple[str, LanguageOptions]] = [
     (
         "fastText, ISO 639-1 labels only",
-        replace(FULL, script_rules=False, ensemble=False, more_chars=0, user_prior=False),
+        replace(FULL, script_rules=False, ensemble=False, user_prior=False),
     ),
-    ("+ script rules", replace(FULL, ensemble=False, more_chars=0, user_prior=False)),
-    ("+ Nito-ELD ensemble", replace(FULL, more_chars=0, user_prior=False)),
-    ("+ more text when unsure", replace(FULL, user_prior=False)),
+    ("+ script rules", replace(FULL, ensemble=False, user_prior=False)),
+    ("+ Nito-ELD ensemble", replace(FULL, user_prior=False)),
     ("+ user prior (default)", FULL),
 ]
 LENGTH_BUCKETS = [(0, 10), (11, 30), (31, 60), (61, 120), (121, 1_000_000)]
 
 
 def before_languages(texts: pl.Series) -> pl.Series:
-    """The replaced detector: fastText lite's top label on the first 120 cleaned characters."""
+    """The replaced detector, as it was: fastText lite's top label on the first 120 characters,
+    code blocks and identifier-like chunks removed."""
     detector = language._fasttext()
-    cleaned = language.cleaned_texts(texts).str.slice(0, 120)
+    scrubbed = scrub_identifiers(pl.lit(texts.fill_null("")).str.replace_all(r"(?s)```.*?```", " "))
+    cleaned = pl.select(scrubbed.str.replace_all(r"\s+", " ").str.strip_chars().str.slice(0, 120)).to_series()
     codes = {
         text: detector.detect(text, model="lite", k=1)[0]["lang"] if text else language.UNDETERMINED
         for text in cleaned.unique().to_list()

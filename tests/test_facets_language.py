@@ -19,7 +19,7 @@ from clio_dagster.core.facets.language import (
 
 OPENERS = Path(__file__).parent / "fixtures" / "language_openers.tsv"
 DEFAULT = LanguageOptions()
-FASTTEXT_ALONE = LanguageOptions(script_rules=False, ensemble=False, more_chars=0, user_prior=False)
+FASTTEXT_ALONE = LanguageOptions(script_rules=False, ensemble=False, user_prior=False)
 
 
 def _openers() -> tuple[list[str], list[str]]:
@@ -60,6 +60,11 @@ def test_scripts_owned_by_one_language_decide_it(text: str, expected: str):
 def test_scripts_shared_by_many_languages_are_left_to_the_detectors():
     texts = pl.Series(["hello", "привет", "مرحبا", "नमस्ते", "", "👍 123"])
     assert script_languages(texts).to_list() == [None, None, None, None, UNDETERMINED, UNDETERMINED]
+
+
+def test_only_languages_written_in_the_texts_script_compete():
+    assert codes(["Was isch für Wätter"]) != ["tt"]  # Swiss German: fastText alone says Tatar
+    assert codes(["Was isch für Wätter"], options=FASTTEXT_ALONE) == ["tt"]
 
 
 def test_letters_a_language_lacks_rule_it_out():

