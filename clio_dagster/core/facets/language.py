@@ -75,13 +75,14 @@ SCRIPT_FAMILIES: dict[str, frozenset[str]] = {
 _NON_LATIN = frozenset().union(
     *SCRIPT_FAMILIES.values(), SCRIPT_LANGUAGES.values(), {"zh", "ja", "yi", "dv", "as"}
 ) - {"sr", "uz", "ku", "az"}
-# fastText labels outside ISO 639-1 that are varieties of an ISO 639-1 language; other
-# non-ISO-639-1 labels (regional and constructed varieties) are never output.
 # Nito-ELD has one model for Malay and Indonesian, labelled ``ms``: its score counts for both.
 _ELD_SHARED = {"ms": ("ms", "id")}
-# Norwegian is written Bokmål by most: ``nb``, as spaCy's stop words and most locales name it.
+# Labels that name a variety of an ISO 639-1 language, mapped to it; other labels outside ISO 639-1
+# (regional and constructed varieties) are never output. Norwegian is mostly written Bokmål:
+# ``nb``, as spaCy's stop words and most locales name it; ``sh`` (Serbo-Croatian) is withdrawn.
 _MACROLANGUAGE = {
     "no": "nb",
+    "sh": "hr",
     "arz": "ar",
     "azb": "az",
     "yue": "zh",
