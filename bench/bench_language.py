@@ -85,7 +85,7 @@ def _accuracy(frame: pl.DataFrame) -> str:
 
 def lever_table(split: pl.DataFrame) -> tuple[str, pl.Series]:
     template = pl.col("template_made")
-    header = "| detector | all | real text (en, zh) | template-made (HA, 55 languages) | CPU ms/conversation |"
+    header = "| detector | all | real text (en, zh) | template-made (HA, spam) | CPU ms/conversation |"
     lines = [header, "|---|---|---|---|---|"]
     final = None
     for name, options in [("before (today's detector)", None), *LEVERS]:

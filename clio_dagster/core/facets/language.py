@@ -28,6 +28,7 @@ Everything is deterministic; each distinct text is scored once.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,7 @@ UNDETERMINED = "und"
 # holding one number can be a whole sentence.)
 _NOT_LANGUAGE = r"(?s)```.*?```|(?:https?://|www\.)\S+|\S+@\S+|\d+"
 
+_SENTENCE_PUNCTUATION = re.compile(r"[!?.,;:]+")
 # Scripts that one language owns (Unicode script names, as the regex engine spells them).
 SCRIPT_LANGUAGES: dict[str, str] = {
     "Hangul": "ko", "Thai": "th", "Greek": "el", "Hebrew": "he", "Georgian": "ka", "Armenian": "hy",
@@ -75,6 +77,9 @@ SCRIPT_FAMILIES: dict[str, frozenset[str]] = {
 _NON_LATIN = frozenset().union(
     *SCRIPT_FAMILIES.values(), SCRIPT_LANGUAGES.values(), {"zh", "ja", "yi", "dv", "as"}
 ) - {"sr", "uz", "ku", "az"}
+# Constructed and classical languages: fastText learnt them from Wikipedia and names them for
+# short texts in living languages ("kun je me helpen?" is Esperanto to it); never output.
+_CONSTRUCTED = frozenset({"eo", "ia", "ie", "io", "vo", "la"})
 # Nito-ELD has one model for Malay and Indonesian, labelled ``ms``: its score counts for both.
 _ELD_SHARED = {"ms": ("ms", "id")}
 # Labels that name a variety of an ISO 639-1 language, mapped to it; other labels outside ISO 639-1
@@ -147,7 +152,7 @@ def _eld():
 
 def _iso(label: str) -> str | None:
     code = _MACROLANGUAGE.get(label, label)
-    return code if len(code) == 2 else None
+    return code if len(code) == 2 and code not in _CONSTRUCTED else None
 
 
 def _fits_alphabet(language: str, letters: frozenset[str]) -> bool:
@@ -206,6 +211,9 @@ def detect_text(text: str, options: LanguageOptions = LanguageOptions()) -> Dete
     """The ensemble's detection for one cleaned text of Latin, Cyrillic, Arabic or Devanagari script
     (or any text when script rules are off); ``und`` with no candidates when nothing is known."""
     text = text[: options.head_chars]
+    # Sentence punctuation says little about the language but sways fastText on short texts
+    # ("hello?" is Italian to it, "hello" English).
+    text = _SENTENCE_PUNCTUATION.sub(" ", text).strip() or text
     if options.script_rules:
         letters, script = frozenset(text.lower()), _main_script(text)
 
