@@ -75,6 +75,21 @@ def test_vocabulary_needs_users_across_shards(corpus: pl.DataFrame):
     assert per_shard < day
 
 
+def test_unsure_language_is_settled_by_the_users_conversations_in_other_shards():
+    """A user's confident Ukrainian in one shard settles their ambiguous "добрий день" (Russian to
+    the detectors alone) in another: the language evidence is day-wide, like the vocabulary."""
+    texts = [["Привіт, допоможи мені написати лист"], ["Дякую, що це означає?"], ["добрий день"]]
+    frame = _support().conversation_frame(texts, ["u1", "u1", "u1"])
+    spec = FacetSpec(min_unique_users=2)
+    extractor = LocalFacetExtractor(generalise=False)
+    whole = extract_facets(frame, extractor=extractor, spec=spec)
+    sharded = extract_sharded(frame, extractor=extractor, spec=spec, shard_rows=1)
+    assert whole.facets["language"].to_list() == ["uk", "uk", "uk"]
+    assert sharded.facets.equals(whole.facets)
+    alone = extract_facets(frame.slice(2, 1), extractor=extractor, spec=spec)
+    assert alone.facets["language"].to_list() != ["uk"]
+
+
 class _OnlyExtract:
     """A one-pass backend (as the LLM ones are): no day-wide step."""
 
