@@ -52,7 +52,6 @@ GENERALISE_SIMILARITY = 0.5
 _REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
-_CODE_BLOCK = r"(?s)```.*?```"
 
 
 def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:

@@ -9,9 +9,9 @@ rendered, so sharding runs in three phases:
    confident languages) — the costly part, parallel;
 2. once, :func:`day_vocabulary`: the union of every shard's pairs, then the tokens that at least
    ``min_unique_users`` users share — small (a few MB of hashes at 1M conversations);
-3. per shard, ``with_day_languages`` (unsure languages settled by every shard's evidence: a user's
-   "hi!" takes the language of their other conversations of the day) and ``render`` with the
-   vocabulary — parallel again.
+3. per shard, ``with_day_languages`` (unsure languages settled by every shard's evidence: a
+   user's ambiguous "добрий день" takes the language of their other conversations of the day)
+   and ``render`` with the vocabulary — parallel again.
 
 The result equals unsharded extraction row for row (tests assert it), because a user's pairs and
 evidence are the same whichever shard holds the conversation and both are order-free. Extractors
