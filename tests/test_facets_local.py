@@ -10,7 +10,8 @@ import pytest
 
 from clio_dagster.config import CustomFacet
 from clio_dagster.core.facets.extract import FacetContractError, expected_facet_schema, extract_facets
-from clio_dagster.core.facets.local import LocalFacetExtractor, detect_languages
+from clio_dagster.core.facets.language import detect_languages
+from clio_dagster.core.facets.local import LocalFacetExtractor
 from clio_dagster.core.interfaces import FacetResult, FacetSpec
 
 _spec = importlib.util.spec_from_file_location("facets_support", Path(__file__).parent / "facets_support.py")

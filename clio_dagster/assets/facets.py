@@ -2,7 +2,8 @@
 
 A graph-backed asset: the day is cut into shards of ``facet_shard_rows`` conversations (dynamic
 outputs), each shard is prepared in its own step, the day's k-anonymous vocabulary is built once
-from every shard's (token, user) pairs, each shard is rendered in its own step, and the shards are
+from every shard's (token, user) pairs, each shard's unsure languages are settled with every
+shard's language evidence and the shard is rendered in its own step, and the shards are
 collected in order. The multiprocess, k8s or celery executors run the shard steps in parallel;
 see ``core/facets/shards.py`` for why the vocabulary needs the whole day first.
 """
@@ -66,13 +67,18 @@ def _additive(accounting: dict) -> dict:
     return {k: v for k, v in accounting.items() if isinstance(v, int | float) and "latency" not in k}
 
 
-@op(out={"prepared": Out(pl.DataFrame), "pairs": Out(pl.DataFrame)}, pool=LLM_POOL, retry_policy=LLM_RETRY)
+@op(
+    out={"prepared": Out(pl.DataFrame), "pairs": Out(pl.DataFrame), "languages": Out(pl.DataFrame)},
+    pool=LLM_POOL,
+    retry_policy=LLM_RETRY,
+)
 def prepare_facet_shard(shard: pl.DataFrame, settings: ClioSettings, llm: LLMResource):
-    """Per-conversation work of one shard, and its (token, user) pairs for the day's vocabulary."""
+    """Per-conversation work of one shard, its (token, user) pairs for the day's vocabulary and
+    its users' confident languages for settling unsure ones."""
     with llm.backends(settings.get()) as backends:
         extractor = as_two_pass(backends.facets)
         prepared = extractor.prepare(shard, _spec(settings))
-        return prepared, extractor.token_pairs(prepared)
+        return prepared, extractor.token_pairs(prepared), extractor.language_evidence(prepared)
 
 
 @op
@@ -87,18 +93,32 @@ def facet_vocabulary(
     return vocabulary
 
 
+@op
+def facet_language_evidence(context: OpExecutionContext, languages: list[pl.DataFrame]) -> pl.DataFrame:
+    """Every shard's (user, confident language) counts in one table: the day's evidence."""
+    evidence = pl.concat(languages)
+    context.add_output_metadata({"evidence_rows": evidence.height, "shards": len(languages)})
+    return evidence
+
+
 @op(
     out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)},
     pool=LLM_POOL,
     retry_policy=LLM_RETRY,
 )
 def render_facet_shard(
-    prepared: pl.DataFrame, vocabulary: pl.DataFrame, settings: ClioSettings, llm: LLMResource
+    prepared: pl.DataFrame,
+    vocabulary: pl.DataFrame,
+    language_evidence: pl.DataFrame,
+    settings: ClioSettings,
+    llm: LLMResource,
 ):
-    """Facets of one shard, requests drawn from the day's vocabulary; contract checked per shard."""
+    """Facets of one shard, languages settled by the day's evidence, requests drawn from the day's
+    vocabulary; contract checked per shard."""
     with llm.backends(settings.get()) as backends:
         extractor = as_two_pass(backends.facets)
-        result = render_shard(extractor, prepared, vocabulary, _spec(settings))
+        settled = extractor.with_day_languages(prepared, [language_evidence])
+        result = render_shard(extractor, settled, vocabulary, _spec(settings))
         accounting = _additive(backends.metadata())
     return result.facets, result.failures, {**result.stats, **accounting}
 
@@ -149,7 +169,8 @@ def collect_facets(
 )
 def facets(conversations: pl.DataFrame):
     """One row per conversation, in input order; per-item LLM failures go to ``facet_failures.parquet``."""
-    prepared, pairs = facet_shards(conversations).map(prepare_facet_shard)
+    prepared, pairs, languages = facet_shards(conversations).map(prepare_facet_shard)
     vocabulary = facet_vocabulary(pairs.collect())
-    rendered, failed, stats = prepared.map(lambda shard: render_facet_shard(shard, vocabulary))
+    evidence = facet_language_evidence(languages.collect())
+    rendered, failed, stats = prepared.map(lambda shard: render_facet_shard(shard, vocabulary, evidence))
     return collect_facets(rendered.collect(), failed.collect(), stats.collect())

