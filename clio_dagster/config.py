@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     seed: int = 0
     cluster_size_target: int = Field(default=60, ge=2)
     # > 1: k-means into ratio * k cells merged back to k by average linkage; 1: plain k-means
-    cluster_merge_ratio: int = Field(default=3, ge=1)
+    cluster_merge_ratio: int = Field(default=2, ge=1)  # 2 on real text (bench/results/cluster_options.md)
     # each conversation's embedding is averaged with this many nearest ones before clustering (0: off)
     cluster_smoothing_neighbours: int = Field(default=5, ge=0)
     # only neighbours at least this similar (cosine) are averaged in

@@ -251,7 +251,7 @@ def cluster_embeddings(
     k: int,
     *,
     seed: int,
-    merge_ratio: int = 3,
+    merge_ratio: int = 2,
     smoothing_neighbours: int = 5,
     smoothing_min_similarity: float = 0.7,
     link_neighbours: int = 15,
