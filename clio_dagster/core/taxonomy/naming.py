@@ -42,6 +42,7 @@ CONTRAST = 0.5  # weight of the similarity to the nearest other cluster
 USAGE = 0.5  # weight of the share of the cluster's users who wrote the phrase
 DIVERSITY = 0.7  # MMR: how much similarity to an already chosen phrase counts against a phrase
 MIN_SIMILARITY = 0.25  # below this no phrase describes the cluster: a generic title says so
+VERB_PREFERENCE = 0.1  # a verb phrase this much below the best noun phrase still names the cluster
 FRAME_MARGIN = 0.03  # how much better than "Ask about" another task verb must fit
 VERBATIM_WORDS = 8  # the publication gate's run length (core.privacy.checks)
 
@@ -156,7 +157,7 @@ class LocalClusterNamer:
             ranked = [i for i in ranked if similarity[cluster, i] >= MIN_SIMILARITY]
             title = ""
             if ranked:
-                title = self._best_title(cluster, ranked[:3], shown, kinds, themes, taken)
+                title = self._best_title(cluster, ranked[:5], scores[cluster], shown, kinds, themes, taken)
             if not title:
                 fit = fallback_vectors @ themes[cluster]
                 for i in np.argsort(-fit, kind="stable"):
@@ -172,7 +173,13 @@ class LocalClusterNamer:
         names = []
         for cluster, title in enumerate(titles):
             nearest = _nearest(neighbours, cluster)
-            parts = [_common_ground([(_lower_first(shown[i]), kinds[i]) for i in phrase_lists[cluster]])]
+            examples = [(_lower_first(shown[i]), kinds[i]) for i in phrase_lists[cluster]]
+            if examples:
+                parts = [_common_ground(examples)]
+            elif title in FALLBACK_TITLES:
+                parts = ["No phrase shared by enough people describes these conversations closely."]
+            else:
+                parts = ["Most of these conversations make this request in similar words."]
             context = describe_languages(languages[cluster])
             if nearest is not None:
                 context += f"; the closest topic is “{titles[nearest]}”"
@@ -184,29 +191,29 @@ class LocalClusterNamer:
         self,
         cluster: int,
         ranked: list[int],
+        scores: np.ndarray,
         shown: list[str],
         kinds: list[str],
         themes: np.ndarray,
         taken: set[str],
     ) -> str:
-        """The best-scoring instruction made from the top phrases: a verb phrase as the users wrote
-        it, or a noun phrase after the task verb of ours whose instruction lies closest to the theme."""
-        options: list[tuple[str, float]] = []
-        for i in ranked:
-            if kinds[i] == "verb":
-                options.append((_upper_first(shown[i]), 0.0))
-            else:
-                # "Ask about" claims least; another verb must fit the cluster clearly better
-                options.extend(
-                    (frame.format(shown[i]), FRAME_MARGIN * (f != 0)) for f, frame in enumerate(NOUN_FRAMES)
-                )
-        options = [(o, m) for o, m in dict(options).items() if o.lower() not in taken]
-        if not options:
-            return ""
-        fit = self._model().embed([o for o, _ in options]) @ themes[cluster] - np.array(
-            [m for _, m in options]
-        )
-        return options[int(np.argmax(fit))][0]
+        """An instruction from the best phrases: the users' own verb phrase when one scores within
+        ``VERB_PREFERENCE`` of the best noun phrase, else that noun phrase after the task verb of
+        ours whose instruction lies closest to the theme ("Ask about" unless another fits clearly
+        better: the embedder tells verbs apart poorly, and "Ask about" claims least)."""
+        verbs = [i for i in ranked if kinds[i] == "verb" and _upper_first(shown[i]).lower() not in taken]
+        nouns = [i for i in ranked if kinds[i] == "noun"]
+        if verbs and (not nouns or scores[verbs[0]] >= scores[nouns[0]] - VERB_PREFERENCE):
+            return _upper_first(shown[verbs[0]])
+        for noun in nouns:
+            options = [frame.format(shown[noun]) for frame in NOUN_FRAMES]
+            free = [i for i, option in enumerate(options) if option.lower() not in taken]
+            if not free:
+                continue
+            fit = self._model().embed([options[i] for i in free]) @ themes[cluster]
+            fit -= np.array([FRAME_MARGIN * (i != 0) for i in free])
+            return options[free[int(np.argmax(fit))]]
+        return ""
 
     def _without_verbatim_runs(self, names: list[ClusterName], groups: ClusterGroups) -> list[ClusterName]:
         """Descriptions string phrases together: where one would repeat a run of
@@ -229,9 +236,7 @@ def _common_ground(examples: list[tuple[str, str]]) -> str:
         return f"People ask to {_join(actions, 'or')}, and mention {_join(subjects, 'or')}."
     if actions:
         return f"People ask to {_join(actions, 'or')}."
-    if subjects:
-        return f"People ask about {_join(subjects, 'or')}."
-    return "No phrase shared by enough people describes these conversations closely."
+    return f"People ask about {_join(subjects, 'or')}."
 
 
 def _source_texts(groups: ClusterGroups) -> list[str]:

@@ -311,7 +311,8 @@ def _candidates(chunk: pl.DataFrame) -> pl.DataFrame:
         chunk.select(
             "row",
             pl.col("user_id").hash(11).alias("user_hash"),
-            (pl.col("language") == "en").fill_null(False).alias("english_user"),
+            # without a language facet (a caller that has none) only the script check applies
+            (pl.col("language") == "en").fill_null(True).alias("english_user"),
             scrub_identifiers(pl.col("text").fill_null("").str.slice(0, SOURCE_CHARS))
             .str.extract_all(_CLAUSE)
             .alias("clause"),

@@ -31,8 +31,9 @@ FALLBACK_TITLES = (
     "Ask a general knowledge question",
     "Get help writing a text",
     "Get help with code",
+    "Troubleshoot a device or software problem",
     "Translate a text",
-    "Plan travel and book services",
+    "Plan a trip or book a service",
     "Control smart home devices",
     "Ask for advice on a personal matter",
     "Ask for help with a study subject",
@@ -88,6 +89,7 @@ _DESCRIPTION_WORDS = (
     "No phrase shared by enough people describes these conversations closely",
     "Mostly written in Written in several languages most often; the closest topic is",
     "Description withheld other languages",
+    "Most of these conversations make this request in similar words",
 )
 
 
