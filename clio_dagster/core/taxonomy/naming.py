@@ -18,6 +18,7 @@ with maximal marginal relevance, so they do not repeat the title.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,9 +42,12 @@ NEIGHBOURS = 5  # other clusters a phrase is contrasted with
 CONTRAST = 0.5  # weight of the similarity to the nearest other cluster
 USAGE = 0.5  # weight of the share of the cluster's users who wrote the phrase
 DIVERSITY = 0.7  # MMR: how much similarity to an already chosen phrase counts against a phrase
-MIN_SIMILARITY = 0.25  # below this no phrase describes the cluster: a generic title says so
+MIN_SIMILARITY = 0.12  # below this no phrase describes the cluster: a generic title says so
+DESCRIPTION_SLACK = 0.1  # how much less similar than the best phrase a described phrase may be
+TITLE_CHOICES = 12  # best phrases a title may be made from (a parent's best are often its children's)
 VERB_PREFERENCE = 0.1  # a verb phrase this much below the best noun phrase still names the cluster
-FRAME_MARGIN = 0.03  # how much better than "Ask about" another task verb must fit
+FRAME_MARGIN = 0.08  # how much better than "Ask about" another task verb must fit
+MAX_TITLE_WORDS = 7  # under the publication gate's verbatim run of 8 words
 VERBATIM_WORDS = 8  # the publication gate's run length (core.privacy.checks)
 
 
@@ -101,7 +105,17 @@ class LocalClusterNamer:
         if self._day is not None and self._day_key == key:
             return self._day
         phrases = day_phrases(source, users, groups.languages, min_unique_users=self.min_unique_users)
-        english = phrases.english.sort(["users", "phrase"], descending=[True, False]).head(MAX_CANDIDATES)
+        english = (
+            phrases.english.sort(["users", "phrase"], descending=[True, False])
+            .head(MAX_CANDIDATES)
+            # a lone word is capitalised where it starts a sentence, not as a name ("World")
+            .with_columns(
+                pl.when(pl.col("phrase").str.contains(" ") | pl.col("shown").str.contains(r"^[A-Z]{2,}$"))
+                .then(pl.col("shown"))
+                .otherwise(pl.col("phrase"))
+                .alias("shown")
+            )
+        )
         kinds = phrase_kinds(english["shown"].to_list())
         candidates = english.with_columns(pl.Series("kind", kinds, dtype=pl.Utf8)).filter(
             pl.col("kind") != ""
@@ -150,15 +164,21 @@ class LocalClusterNamer:
         kinds = day.candidates["kind"].to_list()
         fallback_vectors = self._model().embed(list(FALLBACK_TITLES))
         taken = {t.lower() for t in groups.reserved_titles}
-        titles: list[str] = []
-        phrase_lists: list[list[int]] = []
-        for cluster in range(len(themes)):
+        titles = [""] * len(themes)
+        phrase_lists: list[list[int]] = [[] for _ in themes]
+        fallback: set[int] = set()
+        # the cluster a phrase describes best gets it first: names are given best fit first
+        best_fit = scores.max(axis=1) if scores.size else np.zeros(len(themes))
+        for cluster in np.argsort(-best_fit, kind="stable").tolist():
             ranked = [int(i) for i in np.argsort(-scores[cluster], kind="stable")[:40]]
             ranked = [i for i in ranked if similarity[cluster, i] >= MIN_SIMILARITY]
             title = ""
             if ranked:
-                title = self._best_title(cluster, ranked[:5], scores[cluster], shown, kinds, themes, taken)
+                title = self._best_title(
+                    cluster, ranked[:TITLE_CHOICES], scores[cluster], shown, kinds, themes, taken
+                )
             if not title:
+                fallback.add(cluster)
                 fit = fallback_vectors @ themes[cluster]
                 for i in np.argsort(-fit, kind="stable"):
                     if FALLBACK_TITLES[i].lower() not in taken:
@@ -166,8 +186,14 @@ class LocalClusterNamer:
                         break
                 title = title or _variant(FALLBACK_TITLES[int(np.argmax(fit))], taken)
             taken.add(title.lower())
-            titles.append(title)
-            phrase_lists.append(_diverse(ranked, scores[cluster], day.vectors, exclude=title, shown=shown))
+            titles[cluster] = title
+            # a description only cites phrases nearly as close to the cluster as its best one
+            close = [
+                i
+                for i in ranked
+                if similarity[cluster, i] >= similarity[cluster, ranked[0]] - DESCRIPTION_SLACK
+            ]
+            phrase_lists[cluster] = _diverse(close, scores[cluster], day.vectors, exclude=title, shown=shown)
         languages = _language_shares(groups, labels, len(themes))
         neighbours = themes @ themes.T
         names = []
@@ -176,7 +202,7 @@ class LocalClusterNamer:
             examples = [(_lower_first(shown[i]), kinds[i]) for i in phrase_lists[cluster]]
             if examples:
                 parts = [_common_ground(examples)]
-            elif title in FALLBACK_TITLES:
+            elif cluster in fallback:
                 parts = ["No phrase shared by enough people describes these conversations closely."]
             else:
                 parts = ["Most of these conversations make this request in similar words."]
@@ -201,7 +227,8 @@ class LocalClusterNamer:
         ``VERB_PREFERENCE`` of the best noun phrase, else that noun phrase after the task verb of
         ours whose instruction lies closest to the theme ("Ask about" unless another fits clearly
         better: the embedder tells verbs apart poorly, and "Ask about" claims least)."""
-        verbs = [i for i in ranked if kinds[i] == "verb" and _upper_first(shown[i]).lower() not in taken]
+        all_verbs = [i for i in ranked if kinds[i] == "verb"]
+        verbs = [i for i in all_verbs if shown[i].lower() not in taken]
         nouns = [i for i in ranked if kinds[i] == "noun"]
         if verbs and (not nouns or scores[verbs[0]] >= scores[nouns[0]] - VERB_PREFERENCE):
             return _upper_first(shown[verbs[0]])
@@ -213,7 +240,7 @@ class LocalClusterNamer:
             fit = self._model().embed([options[i] for i in free]) @ themes[cluster]
             fit -= np.array([FRAME_MARGIN * (i != 0) for i in free])
             return options[free[int(np.argmax(fit))]]
-        return ""
+        return _paired_title(all_verbs, nouns, shown, taken)
 
     def _without_verbatim_runs(self, names: list[ClusterName], groups: ClusterGroups) -> list[ClusterName]:
         """Descriptions string phrases together: where one would repeat a run of
@@ -226,6 +253,20 @@ class LocalClusterNamer:
             _, _, rest = name.description.partition(". ")
             names[index] = ClusterName(title=name.title, description=rest or "Description withheld.")
         return names
+
+
+def _paired_title(verbs: list[int], nouns: list[int], shown: list[str], taken: set[str]) -> str:
+    """Two of the best phrases joined by "or" when each alone is already another node's title
+    (a parent's best phrases are usually its children's): "Generate the lyrics or write a script"."""
+    pairs = [
+        *((_upper_first(shown[a]), shown[b]) for a, b in itertools.combinations(verbs[:3], 2)),
+        *((f"Ask about {shown[a]}", shown[b]) for a, b in itertools.combinations(nouns[:3], 2)),
+    ]
+    for first, second in pairs:
+        title = f"{first} or {_lower_first(second)}"
+        if len(title.split()) <= MAX_TITLE_WORDS and title.lower() not in taken:
+            return title
+    return ""
 
 
 def _common_ground(examples: list[tuple[str, str]]) -> str:

@@ -1,6 +1,6 @@
 """The day's k-anonymous English phrases: the only conversation-derived text the local namer may publish.
 
-A candidate is a run of 2 to ``MAX_WORDS`` consecutive words of the users' own messages (the
+A candidate is a run of 1 to ``MAX_WORDS`` consecutive words of the users' own messages (the
 opening ``SOURCE_CHARS`` characters, where the request usually is), inside one clause, made only of
 ASCII letters, after identifiers (URLs, e-mails, anything with a digit, code names) are blanked.
 It is kept only when at least ``min_unique_users`` distinct users of the day wrote it, and counted
@@ -337,7 +337,7 @@ def _candidates(chunk: pl.DataFrame) -> pl.DataFrame:
     )
     words = words.with_columns(pl.col("word").is_in(list(_ABOUT_THE_EXCHANGE)).alias("blocked"))
     out = []
-    for n in range(2, MAX_WORDS + 1):
+    for n in range(1, MAX_WORDS + 1):
         ahead = [pl.col("word").shift(-j) for j in range(n)]
         shown = [pl.col("shown").shift(-j) for j in range(n)]
         whole = pl.col("segment").shift(-(n - 1)) == pl.col("segment")
@@ -365,6 +365,7 @@ def _candidates(chunk: pl.DataFrame) -> pl.DataFrame:
                 & (pl.col("blocked") == 0)
                 & ~pl.col("first").is_in(list(_TORN_START))
                 & ~pl.col("last").is_in(list(_TORN_END))
+                & (pl.col("last").str.len_chars() > 2)
             ).select("row", "user_hash", "english_user", "phrase", "shown", "before", "after")
         )
     return pl.concat(out).unique(["row", "phrase"])

@@ -11,18 +11,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 # "{}" is a noun phrase the users wrote; the verb is chosen by embedding similarity to the cluster.
-NOUN_FRAMES = (
-    "Ask about {}",
-    "Find {}",
-    "Book {}",
-    "Write {}",
-    "Explain {}",
-    "Plan {}",
-    "Fix {}",
-    "Compare {}",
-    "Translate {}",
-    "Get advice on {}",
-)
+# Few and broad: the embedder tells verbs apart poorly, and "Write phone number" misleads.
+NOUN_FRAMES = ("Ask about {}", "Find {}", "Get help with {}")
 
 # Chosen by similarity when no shared English phrase lies close to a cluster: they say what kind of
 # request it is without claiming detail nobody wrote.
@@ -131,20 +121,38 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
         verb_tags = [t.tag_ for t in verb_doc][3:-1]
         noun_tags = [t.tag_ for t in noun_doc][3:-1]
         first = phrase.split()[0].lower()
-        ends_well = verb_tags and (
-            verb_tags[-1] in _NOUN_TAGS or (len(verb_tags) > 2 and verb_tags[-1] == "VB")
-        )
-        # the verb reading must hold even where a noun is expected ("type error" is a noun phrase)
-        verb_first = verb_tags and verb_tags[0] == "VB" and noun_tags and noun_tags[0].startswith("VB")
-        if ends_well and verb_first and first not in _WANTING:
-            kinds.append("verb")
-        elif (
-            noun_tags
-            and noun_tags[0] in _NOUN_PHRASE_START
-            and noun_tags[-1] in _NOUN_TAGS
-            and not any(t.startswith("VB") and t not in {"VBG", "VBN"} for t in noun_tags)
-        ):
+        if first in _WANTING or (len(verb_tags) == 1 and verb_tags[0] == "VB"):
+            kinds.append("")  # a lone word that can be a verb ("hack", "book") is too vague to name
+        elif _is_noun_phrase(noun_tags):
             kinds.append("noun")
+        elif _is_instruction(verb_tags):
+            kinds.append("verb")
         else:
             kinds.append("")
     return kinds
+
+
+def _is_noun_phrase(tags: list[str]) -> bool:
+    """DT JJ NN ... ending in a noun, optionally followed by an infinitive ("a place to stay")."""
+    head, _, tail = " ".join(tags).partition(" TO ")
+    head_tags = head.split()
+    return (
+        bool(head_tags)
+        and head_tags[0] in _NOUN_PHRASE_START
+        and head_tags[-1] in _NOUN_TAGS
+        and not any(t.startswith("VB") and t not in {"VBG", "VBN"} for t in head_tags)
+        # a determiner inside starts a second phrase ("book a table"), unless after "and"/"or"
+        and all(t != "DT" or head_tags[i - 1] == "CC" for i, t in enumerate(head_tags) if i)
+        and (not tail or tail.split()[0] == "VB")
+    )
+
+
+def _is_instruction(tags: list[str]) -> bool:
+    """A base-form verb, then its object ("book a table"), ending in a noun, or in a verb or
+    particle after at least three words ("fix a laptop that won't start")."""
+    return (
+        len(tags) >= 2
+        and tags[0] == "VB"
+        and tags[1] in _NOUN_PHRASE_START | {"PRP$", "RP"}
+        and (tags[-1] in _NOUN_TAGS or (len(tags) > 2 and tags[-1] in {"VB", "RP"}))
+    )

