@@ -233,7 +233,7 @@ class LocalClusterNamer:
         if verbs and (not nouns or scores[verbs[0]] >= scores[nouns[0]] - VERB_PREFERENCE):
             return _upper_first(shown[verbs[0]])
         for noun in nouns:
-            options = [frame.format(shown[noun]) for frame in NOUN_FRAMES]
+            options = [frame.format(_lower_first(shown[noun])) for frame in NOUN_FRAMES]
             free = [i for i, option in enumerate(options) if option.lower() not in taken]
             if not free:
                 continue
@@ -260,7 +260,7 @@ def _paired_title(verbs: list[int], nouns: list[int], shown: list[str], taken: s
     (a parent's best phrases are usually its children's): "Generate the lyrics or write a script"."""
     pairs = [
         *((_upper_first(shown[a]), shown[b]) for a, b in itertools.combinations(verbs[:3], 2)),
-        *((f"Ask about {shown[a]}", shown[b]) for a, b in itertools.combinations(nouns[:3], 2)),
+        *((f"Ask about {_lower_first(shown[a])}", shown[b]) for a, b in itertools.combinations(nouns[:3], 2)),
     ]
     for first, second in pairs:
         title = f"{first} or {_lower_first(second)}"
@@ -380,5 +380,9 @@ def _upper_first(text: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    # "I" and proper nouns keep their capital when the second letter is one too (acronyms)
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+    """The capital a sentence start gave ("Quick question" -> "quick question"); acronyms and
+    runs of capitalised words ("United States", "UK") keep theirs."""
+    words = text.split()
+    if text[:2].isupper() or (len(words) > 1 and words[1][:1].isupper()):
+        return text
+    return text[:1].lower() + text[1:]
