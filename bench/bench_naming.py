@@ -8,6 +8,8 @@
     python bench/bench_naming.py measure --labels LABELS.jsonl RUN_BEFORE RUN_AFTER
     # tuning only: rename a finished run's clusters with the current code, without re-running it
     python bench/bench_naming.py rename RUN_AFTER
+    # naming time for a 100k-conversation day in 1,000 clusters (corpus texts repeated by new users)
+    python bench/bench_naming.py speed DAY.jsonl --rows 100000 --clusters 1000
 
 Figures per run, over the public nodes of every date:
 - keyword_lists, non_latin: shares of titles (``title_checks``);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -63,8 +66,13 @@ def _node_topics(home: Path, labels: pl.DataFrame, field: str) -> dict[tuple[str
 
 
 def _topic_words(topic: str) -> str:
-    """'multiwoz:restaurant' -> 'restaurant'; 'harm:weapons_chem_bio' -> 'weapons chem bio'."""
-    return topic.split(":")[-1].replace("_", " ")
+    """The label without its source, as words: 'multiwoz/hotel' -> 'hotel',
+    'writingbench/Finance & Business/Sales Report' -> 'Finance & Business Sales Report',
+    'home_assistant/HassStartTimer' -> 'Start Timer', 'harmful/weapons_chem_bio' -> 'weapons chem bio'."""
+    parts = re.split(r"[/:]", topic)
+    words = " ".join(parts[1:] or parts).replace("_", " ")
+    words = re.sub(r"^Hass", "", words)
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", words).strip()
 
 
 def measure(home: Path, labels_path: Path, field: str) -> dict:
@@ -148,6 +156,79 @@ def rename(home: Path) -> None:
             print(f"  {node.id}  {node.title}  |  {node.description}")
 
 
+def speed(corpus: Path, rows: int, clusters: int) -> None:
+    """Naming time at scale: the corpus's user texts repeated (each copy by other users) up to
+    ``rows``, in ``clusters`` random clusters, named with their hierarchy as the pipeline does."""
+    import time
+
+    from clio_dagster.config import Settings
+    from clio_dagster.core.interfaces import ClusterGroups
+    from clio_dagster.core.local_backends import local_backends
+    from clio_dagster.core.taxonomy.hierarchy import HierarchySpec, build_hierarchy
+
+    records = pl.read_ndjson(corpus)
+    texts = records.select(
+        "user_id",
+        pl.col("messages")
+        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
+        .list.join("\n"),
+    )
+    copies = -(-rows // texts.height)
+    day = pl.concat([texts.with_columns(pl.col("user_id") + f"#{copy}") for copy in range(copies)]).head(rows)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, clusters, size=day.height)
+    settings = Settings()
+    groups = ClusterGroups(
+        texts=day["messages"].to_list(),
+        labels=labels,
+        centroids=_unit(rng.normal(size=(clusters, 64))),
+        user_ids=day["user_id"].to_list(),
+        user_texts=day["messages"].to_list(),
+        languages=["en"] * day.height,
+    )
+    namer = local_backends(settings).namer
+    namer._model().embed(["warm up"])
+    started = time.perf_counter()
+    names = namer.name_clusters(groups)
+    base = time.perf_counter() - started
+    nodes = build_hierarchy(
+        names,
+        groups.centroids,
+        np.bincount(labels, minlength=clusters).tolist(),
+        list(range(clusters)),
+        groups,
+        namer=namer,
+        spec=HierarchySpec(
+            top_nodes=settings.top_nodes, levels=settings.hierarchy_levels, seed=settings.seed
+        ),
+    )
+    total = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "rows": day.height,
+                "clusters": clusters,
+                "nodes": len(nodes),
+                "base_s": round(base, 1),
+                "total_s": round(total, 1),
+            }
+        )
+    )
+
+
+def compare(before: Path, after: Path, count: int) -> None:
+    """A markdown table of ``count`` public nodes (same date and id in both runs), spread evenly
+    over the dates and depths, with their title before and after and their main true topic."""
+    old = {(date, n["id"]): n for date, n in _public_nodes(before)}
+    new = [(date, n) for date, n in _public_nodes(after) if (date, n["id"]) in old]
+    step = max(1, len(new) // count)
+    print("| date | node | conversations | before | after |")
+    print("|---|---|---|---|---|")
+    for date, node in new[::step][:count]:
+        was = old[(date, node["id"])]["title"]
+        print(f"| {date} | {node['id']} | {node['conversation_count']} | {was} | {node['title']} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,7 +240,21 @@ def main() -> None:
     m.add_argument("homes", type=Path, nargs="+")
     r = sub.add_parser("rename")
     r.add_argument("home", type=Path)
+    v = sub.add_parser("speed")
+    v.add_argument("corpus", type=Path)
+    v.add_argument("--rows", type=int, default=100_000)
+    v.add_argument("--clusters", type=int, default=1000)
+    c = sub.add_parser("compare")
+    c.add_argument("before", type=Path)
+    c.add_argument("after", type=Path)
+    c.add_argument("--count", type=int, default=30)
     args = parser.parse_args()
+    if args.command == "compare":
+        compare(args.before, args.after, args.count)
+        return
+    if args.command == "speed":
+        speed(args.corpus, args.rows, args.clusters)
+        return
     if args.command == "rename":
         rename(args.home)
         return
