@@ -1,11 +1,12 @@
 """Local cluster naming: English imperative titles and short descriptions from k-anonymous phrases.
 
 What is the users' and what is ours:
-- the users': word runs of their own messages that at least ``min_unique_users`` distinct users
-  wrote today (``phrases.day_phrases``), shown in the users' most common spelling;
-- ours (``wording.py``): the task verbs that turn a noun phrase into an instruction ("Find",
-  "Write", "Ask about" ...), the generic fallback titles, the connectives of the descriptions
-  ("People ask to", "or", "Mostly written in") and the English names of languages;
+- the users': word runs (1 to 5 words) of their own messages that at least ``min_unique_users``
+  distinct users wrote today (``phrases.day_phrases``), shown in the users' most common spelling;
+- ours (``wording.py``): the task verbs that turn a noun phrase into an instruction ("Ask about",
+  "Find", "Get help with"), "or" joining two phrases, the generic fallback titles, the
+  connectives of the descriptions ("People ask to", "and mention", "Mostly written in") and the
+  English names of languages;
 - already public: the title of the nearest other cluster, quoted in the description.
 
 Phrases are chosen by meaning, not by lists: each cluster's theme is the mean embedding of a
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER
 from clio_dagster.core.interfaces import ClusterGroups, Embedder
 from clio_dagster.core.privacy.verbatim import find_verbatim_runs
 from clio_dagster.core.taxonomy.phrases import SOURCE_CHARS, DayPhrases, day_phrases
@@ -49,6 +51,7 @@ VERB_PREFERENCE = 0.1  # a verb phrase this much below the best noun phrase stil
 FRAME_MARGIN = 0.08  # how much better than "Ask about" another task verb must fit
 MAX_TITLE_WORDS = 7  # under the publication gate's verbatim run of 8 words
 VERBATIM_WORDS = 8  # the publication gate's run length (core.privacy.checks)
+_FILLER = CONVERSATIONAL_FILLER | {"sounds", "the following", "following"}
 
 
 @dataclass
@@ -116,6 +119,8 @@ class LocalClusterNamer:
                 .alias("shown")
             )
         )
+        # conversational filler ("good", "sounds") says nothing about a topic
+        english = english.filter(~pl.col("phrase").is_in(list(_FILLER)))
         kinds = phrase_kinds(english["shown"].to_list())
         candidates = english.with_columns(pl.Series("kind", kinds, dtype=pl.Utf8)).filter(
             pl.col("kind") != ""
