@@ -14,10 +14,15 @@
 Figures per run, over the public nodes of every date:
 - keyword_lists, non_latin: shares of titles (``title_checks``);
 - fallback: share of titles that are one of the namer's generic titles;
-- agreement: for each public node, the judge's cosine between its title and the mean embedding
-  of the true topic labels of the conversations under it ("multiwoz:restaurant", with the label
-  written out as words), averaged over nodes; and top1, the share of nodes whose title is closer
-  to their own topic mix than to any other node's of the same depth.
+- agreement: for each public node, the judge's cosine between its title and the share-weighted
+  mean embedding of the true topic labels of the conversations under it (the label written out
+  as words: "multiwoz/hotel" -> "hotel"), averaged over nodes;
+- margin: that cosine less the title's mean cosine to the other nodes' topic mixes of the same
+  date and depth (how much more the title says about its own conversations than about others');
+- top1: the share of nodes whose title is closer to their own topic mix than to any other node's
+  of the same date and depth (chance_top1: what picking at random would give);
+- reconstruction: each conversation's true topic is given to the closest title of its date and
+  depth; the share (by conversations) given to the node it is really under.
 """
 
 from __future__ import annotations
@@ -95,13 +100,24 @@ def measure(home: Path, labels_path: Path, field: str) -> dict:
         mixes.append(vector / max(np.linalg.norm(vector), 1e-12))
     mixes = np.array(mixes)
     agreement = (title_vectors * mixes).sum(axis=1)
-    top1 = []
-    for depth in sorted({n["depth"] for _, n in nodes}):
-        at = [i for i, (_, n) in enumerate(nodes) if n["depth"] == depth]
-        if len(at) < 2:
-            continue
-        similarity = title_vectors[at] @ mixes[at].T
-        top1 += list(similarity.argmax(axis=1) == np.arange(len(at)))
+    top1, margins, hits, weights, chance = [], [], [], [], []
+    for date in sorted({d for d, _ in nodes}):
+        for depth in sorted({n["depth"] for d, n in nodes if d == date}):
+            at = [i for i, (d, n) in enumerate(nodes) if d == date and n["depth"] == depth]
+            if len(at) < 2:
+                continue
+            similarity = title_vectors[at] @ mixes[at].T
+            top1 += list(similarity.argmax(axis=1) == np.arange(len(at)))
+            chance += [1 / len(at)] * len(at)
+            others = (similarity.sum(axis=1) - np.diag(similarity)) / (len(at) - 1)
+            margins += list(np.diag(similarity) - others)
+            # reconstruction: each conversation's true topic goes to the closest title of its level
+            for position, i in enumerate(at):
+                date_node = nodes[i]
+                for topic, share in topics.get((date, date_node[1]["id"]), {}).items():
+                    best = int(np.argmax(title_vectors[at] @ topic_vectors[topic]))
+                    hits.append(best == position)
+                    weights.append(share * date_node[1]["conversation_count"])
     from clio_dagster.core.taxonomy.wording import FALLBACK_TITLES
 
     return {
@@ -111,6 +127,9 @@ def measure(home: Path, labels_path: Path, field: str) -> dict:
         "fallback": round(float(np.mean([t.split(" (")[0] in FALLBACK_TITLES for t in titles])), 3),
         "agreement": round(float(agreement.mean()), 3),
         "top1": round(float(np.mean(top1)), 3) if top1 else None,
+        "chance_top1": round(float(np.mean(chance)), 3) if chance else None,
+        "margin": round(float(np.mean(margins)), 4) if margins else None,
+        "reconstruction": round(float(np.average(hits, weights=weights)), 3) if hits else None,
     }
 
 
@@ -216,17 +235,29 @@ def speed(corpus: Path, rows: int, clusters: int) -> None:
     )
 
 
-def compare(before: Path, after: Path, count: int) -> None:
-    """A markdown table of ``count`` public nodes (same date and id in both runs), spread evenly
-    over the dates and depths, with their title before and after and their main true topic."""
-    old = {(date, n["id"]): n for date, n in _public_nodes(before)}
-    new = [(date, n) for date, n in _public_nodes(after) if (date, n["id"]) in old]
-    step = max(1, len(new) // count)
-    print("| date | node | conversations | before | after |")
-    print("|---|---|---|---|---|")
-    for date, node in new[::step][:count]:
-        was = old[(date, node["id"])]["title"]
-        print(f"| {date} | {node['id']} | {node['conversation_count']} | {was} | {node['title']} |")
+def _screened_nodes(home: Path) -> dict[tuple[str, int, tuple[int, ...]], dict]:
+    """(date, depth, base clusters) -> node, from the restricted screened hierarchy of each date:
+    base clusters are the same in two runs of the same code before naming, ids after tracking not."""
+    out = {}
+    for path in sorted((home / "restricted").glob("*/screened_hierarchy.json")):
+        nodes = json.loads(path.read_text())
+        for node in nodes["nodes"] if isinstance(nodes, dict) else nodes:
+            out[(path.parent.name, node["depth"], tuple(sorted(node["cluster_ids"])))] = node
+    return out
+
+
+def compare(before: Path, after: Path, count: int, dates: list[str]) -> None:
+    """A markdown table of ``count`` nodes of ``dates`` published in both runs (same date, depth
+    and base clusters), spread evenly over dates and depths, with their titles before and after.
+    Only dates whose base clusters are the same in both runs pair meaningfully (check with
+    base_clusters.parquet: two runs of the pipeline have ordered later days' rows differently)."""
+    old = _screened_nodes(before)
+    new = [(key, node) for key, node in _screened_nodes(after).items() if key in old and key[0] in dates]
+    picked = sorted({int(i) for i in np.linspace(0, len(new) - 1, num=min(count, len(new)))}) if new else []
+    print("| date | depth | before | after |")
+    print("|---|---|---|---|")
+    for (date, depth, _), node in (new[i] for i in picked):
+        print(f"| {date} | {depth} | {old[(date, depth, _)]['title']} | {node['title']} |")
 
 
 def main() -> None:
@@ -248,9 +279,10 @@ def main() -> None:
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
     c.add_argument("--count", type=int, default=30)
+    c.add_argument("--date", action="append", required=True)
     args = parser.parse_args()
     if args.command == "compare":
-        compare(args.before, args.after, args.count)
+        compare(args.before, args.after, args.count, args.date)
         return
     if args.command == "speed":
         speed(args.corpus, args.rows, args.clusters)
