@@ -38,8 +38,8 @@ from clio_dagster.core.taxonomy.wording import (
 )
 from clio_dagster.schema import ClusterName
 
-THEME_SAMPLE = 8  # messages embedded per cluster to find its theme (24: 3x the time, no better on dev)
-THEME_CHARS = 160  # of each sampled message: where the request is
+THEME_SAMPLE = 24  # messages embedded per cluster to find its theme (bench/results/naming.md)
+THEME_CHARS = 240  # of each sampled message: where the request is
 MAX_CANDIDATES = 12_000  # English phrases of the day considered, most widely used first
 NEIGHBOURS = 5  # other clusters a phrase is contrasted with
 CONTRAST = 0.5  # weight of the similarity to the nearest other cluster
