@@ -25,7 +25,8 @@ def test_geometric_progression():
 
 def _corpus(n_topics=24, per_topic=40, seed=0):
     rng = np.random.default_rng(seed)
-    words = [f"topic{t}word" for t in range(n_topics)]
+    families = ["plan a garden party", "repair a bike tyre", "bake sourdough bread"]
+    families += ["learn spanish grammar", "file a tax return", "train a puppy"]
     # topics come in 6 families whose centres are close, so a good hierarchy groups by family
     family_centres = rng.normal(size=(6, 32))
     centres = np.stack([family_centres[t % 6] + 0.3 * rng.normal(size=32) for t in range(n_topics)])
@@ -33,7 +34,7 @@ def _corpus(n_topics=24, per_topic=40, seed=0):
     texts, labels, users = [], [], []
     for t in range(n_topics):
         for i in range(per_topic):
-            texts.append(f"{words[t]} family{t % 6}word request")
+            texts.append(f"how do I {families[t % 6]} this week")
             labels.append(t)
             users.append(f"u{t}-{i}")
     names = [ClusterName(title=f"Topic {t}", description="d. d.") for t in range(n_topics)]
@@ -77,9 +78,10 @@ def test_local_hierarchy_invariants_and_determinism():
     assert sorted(c for n in nodes if n.depth == 0 for c in n.cluster_ids) == ids
     again = build_hierarchy(names, centroids, sizes, ids, groups, namer=LocalClusterNamer(), spec=spec)
     assert [n.model_dump() for n in nodes] == [n.model_dump() for n in again]
-    # parents are named from their members' distinctive terms: the family word
+    # parents are named from their members' phrases the same way: the family's instruction
     top_titles = " ".join(n.title for n in nodes if n.depth == 0).lower()  # titles are capitalised
-    assert sum(f"family{f}word" in top_titles for f in range(6)) >= 4
+    families = ["garden party", "bike tyre", "sourdough bread", "spanish grammar", "tax return", "puppy"]
+    assert sum(f in top_titles for f in families) >= 4
 
 
 class FakeHierarchyNamer:

@@ -42,6 +42,7 @@ def audited_hierarchy(
     """
     from clio_dagster.core.facets.local import label_words
     from clio_dagster.core.privacy.pii import scan_texts
+    from clio_dagster.core.taxonomy.wording import fixed_words
 
     cfg = settings.get()
     user_text = conversations.select(
@@ -52,7 +53,8 @@ def audited_hierarchy(
         .alias("text"),
     )
     rare = rare_proper_terms(user_text["text"], user_text["user_id"], min_unique_users=cfg.min_unique_users)
-    rare -= label_words()  # the local request facet's own fixed words can reach titles legitimately
+    # the local request facet's and the local namer's own fixed words reach titles legitimately
+    rare -= label_words() | fixed_words()
     with llm.backends(cfg) as backends:
         result = screen_hierarchy(
             hierarchy,

@@ -31,6 +31,7 @@ def hierarchy(
     embeddings: np.ndarray,
     base_clusters: pl.DataFrame,
     cluster_names: pl.DataFrame,
+    conversations: pl.DataFrame,
     settings: ClioSettings,
     llm: LLMResource,
     embedder: EmbedderResource,
@@ -51,7 +52,7 @@ def hierarchy(
         context.add_output_metadata({"nodes": 0, "levels": 0, **taxonomy})
         return []
     survivors = named["cluster_id"].to_list()
-    groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
+    groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed, conversations)
     with llm.backends(cfg) as backends:
         nodes = build_hierarchy(
             [

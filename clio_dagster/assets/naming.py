@@ -14,19 +14,46 @@ from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 
 
+def users_own_words(conversations: pl.DataFrame, facets: pl.DataFrame) -> pl.Series:
+    """Each facet row's user messages joined by newlines (restricted), matched by conversation_id."""
+    text = (
+        pl.col("messages")
+        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
+        .list.join("\n")
+        .alias("user_text")
+    )
+    words = conversations.select("conversation_id", text)
+    joined = facets.select("conversation_id").join(
+        words, on="conversation_id", how="left", maintain_order="left"
+    )
+    return joined["user_text"].fill_null("")
+
+
 def surviving_groups(
-    facets: pl.DataFrame, embeddings: np.ndarray, base: pl.DataFrame, survivors: list[int], seed: int
+    facets: pl.DataFrame,
+    embeddings: np.ndarray,
+    base: pl.DataFrame,
+    survivors: list[int],
+    seed: int,
+    conversations: pl.DataFrame | None = None,
 ) -> ClusterGroups:
-    """Request texts of the surviving clusters' conversations, labelled by position in ``survivors``."""
+    """Request texts of the surviving clusters' conversations, labelled by position in ``survivors``,
+    with the users' own words and languages when ``conversations`` is given (the local namer's
+    phrases come from them)."""
     labels = base["cluster_id"].to_numpy()
-    keep = np.isin(labels, survivors)
+    keep = pl.Series(np.isin(labels, survivors))
     position = {c: i for i, c in enumerate(survivors)}
+    own_words = (
+        users_own_words(conversations, facets).filter(keep).to_list() if conversations is not None else ()
+    )
     return ClusterGroups(
-        texts=facets["request"].filter(pl.Series(keep)).to_list(),
-        labels=np.array([position[c] for c in labels[keep]], dtype=np.int64),
+        texts=facets["request"].filter(keep).to_list(),
+        labels=np.array([position[c] for c in labels[keep.to_numpy()]], dtype=np.int64),
         centroids=cluster_centroids(embeddings, labels, survivors),
-        user_ids=facets["user_id"].filter(pl.Series(keep)).to_list(),
+        user_ids=facets["user_id"].filter(keep).to_list(),
         seed=seed,
+        user_texts=own_words,
+        languages=facets["language"].filter(keep).to_list() if conversations is not None else (),
     )
 
 
@@ -44,6 +71,7 @@ def cluster_names(
     facets: pl.DataFrame,
     embeddings: np.ndarray,
     base_clusters: pl.DataFrame,
+    conversations: pl.DataFrame,
     settings: ClioSettings,
     llm: LLMResource,
 ) -> pl.DataFrame:
@@ -64,7 +92,7 @@ def cluster_names(
         names = [stored[c] for c in survivors]
         accounting = {"unnamed_passing_clusters": len(unnamed)}
     elif survivors:
-        groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed)
+        groups = surviving_groups(facets, embeddings, base_clusters, survivors, cfg.seed, conversations)
         with llm.backends(cfg) as backends:
             names = backends.namer.name_clusters(groups)
             accounting = backends.metadata()

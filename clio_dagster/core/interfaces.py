@@ -58,6 +58,10 @@ class ClusterGroups:
     centroids: np.ndarray  # (n_clusters, dim)
     user_ids: Sequence[str] = ()
     seed: int = 0
+    # The users' own words and the language facet, row for row (restricted; the local namer takes
+    # its k-anonymous phrases from them). Empty: namers fall back to ``texts``.
+    user_texts: Sequence[str] = ()
+    languages: Sequence[str] = ()
     reserved_titles: frozenset[str] = frozenset()  # titles already used elsewhere in the hierarchy
 
 

@@ -18,4 +18,8 @@ class NoAuditor:
 
 
 def local_backends(settings: Settings) -> Backends:
-    return Backends(facets=LocalFacetExtractor(), namer=LocalClusterNamer(), auditor=NoAuditor())
+    return Backends(
+        facets=LocalFacetExtractor(),
+        namer=LocalClusterNamer(min_unique_users=settings.min_unique_users),
+        auditor=NoAuditor(),
+    )

@@ -190,6 +190,8 @@ def build_hierarchy(
                     labels=base_to_parent[groups.labels],
                     centroids=centroids,
                     user_ids=groups.user_ids,
+                    user_texts=groups.user_texts,
+                    languages=groups.languages,
                     seed=seed,
                     reserved_titles=taken,
                 )
