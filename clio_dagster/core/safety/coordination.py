@@ -82,9 +82,11 @@ _STOPWORDS = frozenset(
 class CoordinationParams:
     """Thresholds of the detector (templates: :class:`TemplateParams`).
 
-    ``payload_share`` and ``max_payload_share`` were set on the real development corpus
-    (``bench/results/tns_real.md``): a planted network's payload words are used only by its
-    accounts (share 1.0); a crowd's shared question words by accounts asking once (share near 0).
+    ``payload_share`` and ``max_payload_share`` were chosen before any measurement and kept: on
+    the real development corpus (``bench/results/tns_real.md``) a planted network's product and
+    link words are used only by its accounts (share 1.0) and a crowd's question words by accounts
+    asking once (share near 0), far from either bar. ``min_payload_words`` was set on dev: with
+    one word, two strangers joined the network through a common word it repeats.
     """
 
     min_accounts: int = 3
