@@ -59,17 +59,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="a devcorpus split directory")
     parser.add_argument("--provider", choices=["anthropic", "litellm"], default="anthropic")
+    parser.add_argument("--dates", nargs="*", help="only these days (default: every day of the corpus)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
 
     import llm_support
+    import polars as pl
     from dagster import AssetKey, DagsterInstance
 
     from clio_dagster.config import Settings
     from clio_dagster.runner import run_partition
 
     planted = planted_strings(args.corpus)
-    dates = sorted({json.loads(line)["date"] for line in (args.corpus / "labels.jsonl").open()})
+    dates = args.dates or sorted({json.loads(line)["date"] for line in (args.corpus / "labels.jsonl").open()})
     home = Path(tempfile.mkdtemp(prefix="clio-copying-"))
     with llm_support.ProtocolServer(responder=copying_responder(planted)) as server:
         os.environ.update(
@@ -96,8 +98,9 @@ def main() -> None:
             meta = {k: v.value for k, v in screen.asset_materialization.metadata.items()} if screen else {}
             day: dict[str, Any] = {"date": date, "published": outcome.success, "reason": outcome.reason}
             day |= {k: meta.get(k) for k in ("nodes_in", "nodes_out", "regenerated", "withheld")}
-            facets = (settings.restricted_partition(date) / "facets.parquet").read_bytes()
-            day["planted_in_restricted_facets"] = sum(s.encode() in facets for s in planted)
+            facets = pl.read_parquet(settings.restricted_partition(date) / "facets.parquet")
+            requests = "\n".join(facets["request"])
+            day["planted_in_restricted_facets"] = sum(s in requests for s in planted)
             if outcome.success:
                 public = json.loads((settings.public_partition(date) / "hierarchy.json").read_text())
                 day["public_nodes"] = len(public["nodes"])
