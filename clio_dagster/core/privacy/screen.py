@@ -12,12 +12,12 @@ its own parent. Every remaining node therefore passed both screens.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import polars as pl
+import regex
 
 from clio_dagster.core.interfaces import Auditor
 from clio_dagster.core.privacy.gate import Evidence, TextFinding, judge_texts
@@ -211,8 +211,10 @@ class RareTerm:
     entity_type: str = "RARE_TERM"
 
 
-# words, and runs of 4+ digits (postcodes, house and account numbers: the identifiers of a few people)
-_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d{4,}")
+# words, and runs of 4+ digits (postcodes, house and account numbers: the identifiers of a few people).
+# The `regex` module, not `re`: like polars (which counts the words) it keeps combining marks inside a
+# word, so a Devanagari name is one word here as when counting, not a run of single letters.
+_WORD = regex.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d{4,}")
 _IDENTIFIER = (
     r"\S*(?:@|://|www\.)\S*"
     r"|(?:[^\W\d_]+\s+){1,2}(?:at|\[at\]|\(at\))\s+[^\W\d_]+\s+(?:dot|\[dot\]|\(dot\))\s+[^\W\d_]+"
