@@ -136,6 +136,9 @@ def test_a_report_citing_an_unpublished_node_fails() -> None:
         f"{DATE}/disagreement.json cites a node that is not published",
     ) in found
     assert ("thresholds", "n-suppressed", f"9 conversation_count < 25 ({DATE}/disagreement.json)") in found
+    # a small day's total is published anyway (total_conversations); only nodes carry the bar
+    files[f"{DATE}/disagreement.json"] = json.dumps({"conversation_count": 20, "pearson": None}).encode()
+    assert _verify(files, checks={"thresholds"}) == set()
 
 
 def test_pii_in_any_string_of_any_file_fails_naming_kind_and_place_only() -> None:

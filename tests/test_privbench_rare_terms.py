@@ -87,3 +87,21 @@ def test_a_japanese_address_fragment_is_found_by_character_pairs() -> None:
     found = scan([title, "すみません 翻訳"])
     assert [title[f.start : f.end] for f in found[0]] == ["いすみ市"]
     assert found[1] == []  # pairs two users wrote
+
+
+def test_a_number_few_users_wrote_is_a_rare_term_and_a_common_one_is_not() -> None:
+    raw = ["我住在安徽省辽阳街C座 230450", "Budget for 2026 please", "Plans for 2026", "My 2026 goals"]
+    rare = rare_proper_terms(raw, ["u1", "u2", "u3", "u4"], min_unique_users=3)
+    assert "230450" in rare and "2026" not in rare
+    assert "23" not in rare  # a number is compared whole, never by character pairs
+    scan = rare_term_scanner(_no_pii, rare)
+    text = "Address help for 230450 in 2026"
+    assert [text[f.start : f.end] for f in scan([text])[0]] == ["230450"]
+
+
+def test_a_name_in_a_script_with_combining_marks_is_found_whole() -> None:
+    raw = ["मेरा नाम स्मृती पाण्डे है", "Plans for a trip", "A trip plan"]
+    rare = rare_proper_terms(raw, ["u1", "u2", "u3"], min_unique_users=2)
+    text = "Trip plans; contact स्मृती पाण्डे."
+    found = rare_term_scanner(_no_pii, rare)([text])[0]
+    assert [text[f.start : f.end] for f in found] == ["स्मृती", "पाण्डे"]

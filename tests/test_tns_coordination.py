@@ -221,3 +221,15 @@ def test_unspaced_scripts_are_split_into_characters():
         ["hello", "world"],
     ]
     assert word_counts(texts).to_list() == [8, 3, 2]
+
+
+def test_templated_word_uses_are_the_words_a_cross_account_pair_shares():
+    """Conversation 2 is in a pair but has no rare word left (the last position, past every
+    word's): it shares nothing, and nothing fails."""
+    from clio_dagster.core.safety.coordination import _templated_incidences
+
+    incidences = pl.DataFrame(
+        {"pos": [1, 0, 0, 3], "word": [5, 5, 6, 6]}, schema={"pos": pl.UInt32, "word": pl.UInt64}
+    )
+    found = _templated_incidences(incidences, np.array([[0, 1], [1, 4], [0, 3]]), chunk_size=2)
+    assert sorted(found.rows()) == [(0, 5), (0, 6), (1, 5), (3, 6)]

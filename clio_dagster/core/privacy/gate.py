@@ -287,11 +287,13 @@ def _record_threshold_violations(
     name: str, node_id: str | None, record: dict, rules: PublicationRules
 ) -> list[Violation]:
     out = []
+    # counts of a node (an object with its own id or node_id); a day's totals are not a node's
+    is_node = isinstance(record.get("id"), str) or isinstance(record.get("node_id"), str)
     for key, bar in (
         ("unique_users", rules.min_unique_users),
         ("conversation_count", rules.min_conversations),
     ):
-        value = record.get(key)
+        value = record.get(key) if is_node else None
         if isinstance(value, int | float) and not isinstance(value, bool) and value < bar:
             out.append(Violation("thresholds", f"{value} {key} < {bar} ({name})", node_id))
     for key, bar in (

@@ -12,12 +12,12 @@ its own parent. Every remaining node therefore passed both screens.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import polars as pl
+import regex
 
 from clio_dagster.core.interfaces import Auditor
 from clio_dagster.core.privacy.gate import Evidence, TextFinding, judge_texts
@@ -211,7 +211,10 @@ class RareTerm:
     entity_type: str = "RARE_TERM"
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+# words, and runs of 4+ digits (postcodes, house and account numbers: the identifiers of a few people).
+# The `regex` module, not `re`: like polars (which counts the words) it keeps combining marks inside a
+# word, so a Devanagari name is one word here as when counting, not a run of single letters.
+_WORD = regex.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d{4,}")
 _IDENTIFIER = (
     r"\S*(?:@|://|www\.)\S*"
     r"|(?:[^\W\d_]+\s+){1,2}(?:at|\[at\]|\(at\))\s+[^\W\d_]+\s+(?:dot|\[dot\]|\(dot\))\s+[^\W\d_]+"
@@ -223,7 +226,8 @@ def rare_proper_terms(
 ) -> frozenset[str]:
     """Lower-cased words that 1 to ``min_unique_users - 1`` distinct users wrote, at least once
     capitalised inside a sentence, in a script without case, or inside an e-mail, URL or handle:
-    the names, places and addresses of a few people. Capitals starting a sentence do not count."""
+    the names, places and addresses of a few people. Capitals starting a sentence do not count.
+    Numbers of 4 or more digits that few users wrote count too (postcodes, house numbers)."""
     frame = pl.DataFrame(
         {"user_id": list(user_ids), "text": list(texts)}, schema={"user_id": pl.Utf8, "text": pl.Utf8}
     )
@@ -235,7 +239,11 @@ def rare_proper_terms(
             .drop_nulls()
         )
         # runs of a script without spaces (Japanese, Chinese) are compared by character pairs
-        long_caseless = _caseless(pl.col("word")) & (pl.col("word").str.len_chars() > 2)
+        long_caseless = (
+            _caseless(pl.col("word"))
+            & (pl.col("word").str.len_chars() > 2)
+            & ~pl.col("word").str.contains(r"^\d+$")  # a number is compared whole
+        )
         pairs = (
             found.filter(long_caseless)
             .with_columns(at=pl.int_ranges(0, pl.col("word").str.len_chars() - 1))
@@ -275,7 +283,8 @@ def _caseless(word: pl.Expr) -> pl.Expr:
 
 def _is_rare(word: str, rare_terms: frozenset[str]) -> bool:
     key = word.lower()
-    if len(key) > 2 and key == word.upper():  # no case: compare character pairs, as when counting
+    # no case (and not a number): compare character pairs, as when counting
+    if len(key) > 2 and key == word.upper() and not key.isdigit():
         return any(key[i : i + 2] in rare_terms for i in range(len(key) - 1))
     return key in rare_terms
 

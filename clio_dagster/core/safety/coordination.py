@@ -82,9 +82,11 @@ _STOPWORDS = frozenset(
 class CoordinationParams:
     """Thresholds of the detector (templates: :class:`TemplateParams`).
 
-    ``payload_share`` and ``max_payload_share`` were set on the real development corpus
-    (``bench/results/tns_real.md``): a planted network's payload words are used only by its
-    accounts (share 1.0); a crowd's shared question words by accounts asking once (share near 0).
+    ``payload_share`` and ``max_payload_share`` were chosen before any measurement and kept: on
+    the real development corpus (``bench/results/tns_real.md``) a planted network's product and
+    link words are used only by its accounts (share 1.0) and a crowd's question words by accounts
+    asking once (share near 0), far from either bar. ``min_payload_words`` was set on dev: with
+    one word, two strangers joined the network through a common word it repeats.
     """
 
     min_accounts: int = 3
@@ -114,6 +116,7 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 _WORD_HASH_SEED = 7
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _hashed(words: pl.Expr) -> pl.Expr:
@@ -148,24 +151,43 @@ def _word_strings(
     return found.join(words, on="word", how="semi").unique("word")
 
 
+def _pair_keys(positions: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """One uint64 key per (conversation, word): a collision (odds ~n^2 / 2^64) only marks one
+    word use as templated."""
+    return words ^ (positions.astype(np.uint64) * _MIX)
+
+
 def _templated_incidences(
-    incidences: pl.DataFrame, cross_pairs: np.ndarray, chunk_size: int = 250_000
+    incidences: pl.DataFrame, cross_pairs: np.ndarray, chunk_size: int = 50_000
 ) -> pl.DataFrame:
     """(pos, word) where conversation ``pos`` is in a cross-account template pair whose other
-    conversation contains the same word. Pairs go in chunks: each expands to its words."""
-    words = incidences.select("pos", "word")
-    found = [pl.DataFrame(schema={"pos": pl.UInt32, "word": pl.UInt64})]
+    conversation contains the same word. In numpy, pairs in chunks: each pair expands to the
+    words of one side, looked up in the sorted (conversation, word) keys of the other; a join
+    of the pairs with the word table took ~4 times the table's memory."""
+    incidences = incidences.sort("pos")
+    positions = incidences["pos"].to_numpy().astype(np.int64)
+    words = incidences["word"].to_numpy()
+    keys = np.sort(_pair_keys(positions, words))
+    # every conversation a pair names, including those left without a rare word
+    size = int(max(positions.max(initial=-1), cross_pairs.max(initial=-1))) + 2
+    offsets = np.searchsorted(positions, np.arange(size))
+    found_pos, found_word = [np.empty(0, np.int64)], [np.empty(0, np.uint64)]
     for start in range(0, len(cross_pairs), chunk_size):
         chunk = cross_pairs[start : start + chunk_size]
-        both = np.concatenate([chunk, chunk[:, ::-1]])
-        pairs = pl.DataFrame(
-            {"pos": both[:, 0], "other": both[:, 1]}, schema={"pos": pl.UInt32, "other": pl.UInt32}
-        )
-        shared = pairs.join(words, on="pos").join(
-            words.rename({"pos": "other"}), on=["other", "word"], how="semi"
-        )
-        found.append(shared.select("pos", "word").unique())
-    return pl.concat(found).unique()
+        own, other = np.concatenate([chunk[:, 0], chunk[:, 1]]), np.concatenate([chunk[:, 1], chunk[:, 0]])
+        counts = offsets[own + 1] - offsets[own]
+        first = np.repeat(offsets[own] - (np.cumsum(counts) - counts), counts)
+        index = first + np.arange(int(counts.sum()))
+        own_words = words[index]
+        lookup = _pair_keys(np.repeat(other, counts), own_words)
+        at = np.minimum(np.searchsorted(keys, lookup), len(keys) - 1)
+        shared = keys[at] == lookup
+        found_pos.append(np.repeat(own, counts)[shared])
+        found_word.append(own_words[shared])
+    return pl.DataFrame(
+        {"pos": np.concatenate(found_pos), "word": np.concatenate(found_word)},
+        schema={"pos": pl.UInt32, "word": pl.UInt64},
+    ).unique()
 
 
 def _day_evidence(
