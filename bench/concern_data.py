@@ -19,16 +19,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
 
-from clio_dagster.core.clustering.embed import UseMultilingualEmbedder  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 AUGMENT_FILE = REPO / "bench" / "data" / "concern_augment.jsonl"
 PROBES_FILE = REPO / "tests" / "data" / "concern_probes.jsonl"

@@ -81,15 +81,26 @@ def training_table(corpus: Path) -> pl.DataFrame:
 
 def sample_weights(table: pl.DataFrame, handwritten_share: float) -> np.ndarray:
     """Benign and harmful rows carry equal total weight; within each side, hand-written rows carry
-    ``handwritten_share`` of it (they are few, and the only benign look-alikes there are)."""
+    ``handwritten_share`` of it (they are few, and the only benign look-alikes there are).
+
+    Real benign sources weigh in proportion to the square root of their size, not their size:
+    thousands of short booking and smart-home turns would otherwise drown the few hundred
+    assistant-style requests (WritingBench, MT-Bench, FreshQA) that look most like harmful ones."""
     harmful = table["harmful"].to_numpy()
     handwritten = table["handwritten"].to_numpy()
+    source = table["source"].to_numpy()
     weights = np.zeros(len(table))
     for side in (True, False):
         for written, share in ((True, handwritten_share), (False, 1.0 - handwritten_share)):
             rows = (harmful == side) & (handwritten == written)
-            if rows.any():
-                weights[rows] = share * len(table) / 2 / rows.sum()
+            if not rows.any():
+                continue
+            if not side and not written:
+                for name in np.unique(source[rows]):
+                    weights[rows & (source == name)] = 1 / np.sqrt((rows & (source == name)).sum())
+            else:
+                weights[rows] = 1.0
+            weights[rows] *= share * len(table) / 2 / weights[rows].sum()
     return weights
 
 
