@@ -4,7 +4,8 @@
     PYTHONPATH=<checkout with the old lexicon> python bench/eval_concern.py --scorer lexicon
 
 "Concerning" means a score of 3 or more; a look-alike passes when it scores 2 or less. Sets:
-- real: the corpus's ``holdout`` prompts and pyrit objectives hashed to holdout (never trained on);
+- real: the corpus's ``holdout`` prompts and pyrit objectives hashed to holdout (never trained on),
+  plain and wrapped in translation requests (``concern_data.EVAL_WRAPPERS``, not used in training);
 - probes: ``tests/data/concern_probes.jsonl``, ``heldout`` concepts (never trained on) and ``tune``
   concepts (trained on: reported apart, for reference only).
 Prints Markdown tables.
@@ -185,6 +186,8 @@ def main() -> None:
     real = pl.concat([concern_data.corpus_prompts(args.corpus), concern_data.pyrit_objectives()]).filter(
         pl.col("split") == "holdout"
     )
+    wrapped = concern_data.wrapped(real, concern_data.EVAL_WRAPPERS).drop("original")
+    real = pl.concat([real, wrapped])
     probes = concern_data.probes()
     texts = real["text"].to_list() + probes["text"].to_list()
     languages = real["language"].to_list() + probes["language"].to_list()
@@ -215,7 +218,9 @@ def main() -> None:
         .alias("category_right")
     )
     print(f"## {args.scorer}: held-out real prompts\n")
-    print(real_tables(real, with_categories))
+    print(real_tables(real.filter(~pl.col("source").str.ends_with("+wrapped")), with_categories))
+    print(f"\n## {args.scorer}: the same prompts wrapped in translation requests (held-out wrappers)\n")
+    print(real_tables(real.filter(pl.col("source").str.ends_with("+wrapped")), with_categories))
     print(f"\n## {args.scorer}: multilingual probes\n")
     print(probe_tables(probes, with_categories))
 

@@ -4,7 +4,8 @@
 
 Reproducible: fixed folds (hashes of the text), a deterministic solver, no random state. Trains on
 the ``dev`` side only (see ``concern_data``): the corpus's dev prompts, pyrit objectives hashed to
-dev, the hand-written supplement and the ``tune`` probes. The ``holdout`` prompts and ``heldout``
+dev, the same prompts wrapped in translation requests, the hand-written supplement and the ``tune``
+probes. The ``holdout`` prompts and ``heldout``
 probes are never seen here; ``bench/eval_concern.py`` reports on them.
 
 Model selection: for each (C, share of the weight on hand-written rows), three folds over the dev real prompts
@@ -49,7 +50,12 @@ def training_table(corpus: Path) -> pl.DataFrame:
     real = pl.concat([concern_data.corpus_prompts(corpus), concern_data.pyrit_objectives()]).filter(
         pl.col("split") == "dev"
     )
-    real = real.with_columns(pl.lit(False).alias("handwritten"), pl.col("text").alias("fold_key"))
+    real = pl.concat(
+        [
+            real.with_columns(pl.col("text").alias("fold_key")),
+            concern_data.wrapped(real, concern_data.TRAIN_WRAPPERS).rename({"original": "fold_key"}),
+        ]
+    ).with_columns(pl.lit(False).alias("handwritten"))
     augment = concern_data.augmentation().with_columns(
         pl.lit(True).alias("handwritten"), pl.lit(-1).alias("fold")
     )
