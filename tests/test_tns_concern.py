@@ -80,8 +80,8 @@ def test_concerning_rows_get_one_fixed_label_and_benign_rows_none():
 
 
 def test_vectors_of_another_embedder_or_count_are_refused():
-    texts = pl.Series(["hello"])
+    texts, languages = pl.Series(["hello"]), pl.Series(["en"])
     with pytest.raises(ConcernModelError, match="not 'sentence-transformers:x'"):
-        concern_facets(texts, pl.Series(["en"]), np.zeros((1, 512), np.float32), embedder="sentence-transformers:x")
+        concern_facets(texts, languages, np.zeros((1, 512), np.float32), embedder="sentence-transformers:x")
     with pytest.raises(ValueError, match="2 embeddings for 1 texts"):
-        concern_facets(texts, pl.Series(["en"]), np.zeros((2, 512), np.float32), embedder=DEFAULT_EMBEDDER)
+        concern_facets(texts, languages, np.zeros((2, 512), np.float32), embedder=DEFAULT_EMBEDDER)
