@@ -17,7 +17,7 @@ from clio_dagster.core.safety.concern_model import HARM_LABELS, ConcernModelErro
 
 @lru_cache(maxsize=1)
 def _embedder() -> UseMultilingualEmbedder:
-    return UseMultilingualEmbedder(threads=1)
+    return UseMultilingualEmbedder(threads=1, batch_size=1)  # as the local facet backend embeds
 
 
 def _facets(rows: list[tuple[str, str]]) -> pl.DataFrame:
