@@ -1,12 +1,13 @@
 """The trust-and-safety reports through the real daily job over the sample corpus's days, as
 plumbing: every day runs; the sample's spam network is found once the trailing days show its
-accounts repeating; the planted disagreement groups lead their rankings; the new topic is flagged
+accounts repeating; every day ranks its disagreement over its own nodes; the new topic is flagged
 emerging on its day only, and its alert reaches a webhook through the alert sensor. The figures
 that matter are measured on real text: ``tests/test_tns_real.py``."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import polars as pl
@@ -48,45 +49,21 @@ def test_every_day_runs_and_the_network_is_found(run):
         assert day["precision"] >= 0.9 and day["recall"] >= 0.9, (date, day)
 
 
-def test_planted_groups_lead_their_rankings(run):
-    """Each ranking is led by the node that best matches a planted topic of its group (see
-    ``tns_support.group_ranks``) and that node holds a real part of the group; the false-negative
-    node is also mostly the group (``fn_led``): a reviewer opening it sees the planted harmful
-    translations, not benign translation."""
-    for date, day in run["figures"].items():
-        assert day["fn_rank"] == 0, (date, day)
-        assert day["fp_rank"] == 0, (date, day)
-        assert day["fn_top"]["recall"] >= 0.3 and day["fp_top"]["recall"] >= 0.3, (date, day)
-        assert day["fn_led"], (date, day)
-
-
-def test_concern_facet_separates_the_planted_groups(run):
-    """What the disagreement report rests on: the FN group scores high concern and is rarely
-    flagged, the FP group is often flagged and scores low concern."""
-    settings, truth = run["settings"], run["truth"]
-    rows = pl.concat(
-        [
-            pl.read_parquet(settings.restricted_partition(d) / "facets.parquet")
-            .select("conversation_id", "concerning")
-            .join(
-                pl.read_parquet(settings.restricted_partition(d) / "conversations.parquet").select(
-                    "conversation_id", "moderation_flagged"
-                ),
-                on="conversation_id",
-            )
-            for d in run["dates"]
-        ]
-    ).join(truth, on="conversation_id")
-    stats = {
-        group: part.select(
-            pl.col("concerning").cast(pl.Float64).mean(), pl.col("moderation_flagged").mean()
-        ).row(0)
-        for (group,), part in rows.filter(pl.col("group").is_not_null()).group_by(["group"])
-    }
-    fn_concern, fn_flag = stats["false_negative"]
-    fp_concern, fp_flag = stats["false_positive"]
-    assert fn_concern >= 3.5 and fn_flag < 0.2
-    assert fp_concern <= 2.0 and fp_flag > 0.4
+def test_every_day_reports_its_disagreement_over_its_own_nodes(run):
+    """Plumbing: each day's restricted disagreement report ranks nodes of that day's hierarchy, most
+    suspicious first. How well the rankings surface real misses is measured on real text
+    (``bench/results/tns_real.md``), not on the generator."""
+    settings = run["settings"]
+    for date in run["dates"]:
+        report = json.loads((settings.restricted_partition(date) / "disagreement.json").read_text())
+        assert -1.0 <= report["pearson"] <= 1.0 and -1.0 <= report["spearman"] <= 1.0
+        assignments = pl.read_parquet(settings.restricted_partition(date) / "assignments.parquet")
+        nodes = set(assignments["node_path"].explode().drop_nulls().to_list())
+        for key in ("false_positive_nodes", "false_negative_nodes"):
+            ranked = report[key]
+            assert ranked, (date, key)
+            assert {item["node_id"] for item in ranked} <= nodes, (date, key)
+            assert all(item["conversation_count"] > 0 for item in ranked)
 
 
 def test_new_topic_is_emerging_on_its_day_only(run):

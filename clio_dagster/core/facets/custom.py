@@ -18,8 +18,7 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.config import CustomFacet
-from clio_dagster.core.facets.text_tokens import any_language_stop_words, tokens_of
-from clio_dagster.core.safety.concern import stems_pattern
+from clio_dagster.core.facets.text_tokens import any_language_stop_words, stems_pattern, tokens_of
 
 CUSTOM_FACET_DTYPES: dict[str, pl.DataType] = {
     "text": pl.Utf8(),

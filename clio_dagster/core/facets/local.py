@@ -5,14 +5,15 @@ Per conversation, from the user's own messages only (assistant and system text i
 - ``language``: ISO 639-1 code from script rules, two offline detectors and the day's confident
   detections of the same user (``core/facets/language.py``); ``und`` when there is no letter.
 - ``request``: for a concerning conversation, "<its strongest harm category>: <category> in a
-  <task> request." (fixed words, ``facet_lexicons.HARM_LABELS``), then up to 30 distinct words of the
+  <task> request." (fixed words, ``concern_model.HARM_LABELS``), then up to 30 distinct words of the
   user's messages, in their original order, drawn only from the partition's k-anonymous
   vocabulary: words used by at least ``spec.min_unique_users`` distinct users. URLs, e-mails,
   numbers and code identifiers are removed before tokenising, and stop words of the detected
   language (spaCy's lists) are dropped so topical words dominate.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
-- ``concerning``: see ``concern.py``.
+- ``concerning``: the learned concern model over the embeddings of the user text (first
+  ``CONCERN_CHARS`` characters), with offensive language as a supplement; see ``core.safety.concern``.
 - custom facets: see ``custom_facets.py``.
 The user's messages are first cut to ``spec.max_prompt_tokens`` (4 characters a token), whole
 turns kept; a first message longer than that is cut. Everything is vectorised in polars; the
@@ -33,16 +34,18 @@ import polars as pl
 
 from clio_dagster.core.facets import language
 from clio_dagster.core.facets.custom import custom_facet_column
-from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER, HARM_LABELS, QUESTION_CUES, TASK_CUES
+from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
 from clio_dagster.core.facets.text_tokens import (
     CHUNK_ROWS,
     explode_tokens,
     scrub_identifiers,
+    stems_pattern,
     stop_words,
     word_tokens,
 )
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
-from clio_dagster.core.safety.concern import concern_facets, stems_pattern
+from clio_dagster.core.safety.concern import concern_facets
+from clio_dagster.core.safety.concern_model import HARM_LABELS
 from clio_dagster.core.user_text import user_messages, user_text
 from clio_dagster.schema import FACETS_SCHEMA
 
@@ -53,6 +56,7 @@ GENERALISE_SIMILARITY = 0.5
 _REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
+CONCERN_CHARS = 1000  # the concern model was trained on texts cut to this length
 
 
 def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
@@ -248,6 +252,7 @@ class LocalFacetExtractor:
 
     def __init__(self, embedder: Embedder | None = None, *, generalise: bool = True) -> None:
         self._embedder = embedder
+        self._concern_use: Embedder | None = None
         self.generalise = generalise
 
     def _generaliser(self) -> Embedder | None:
@@ -258,6 +263,17 @@ class LocalFacetExtractor:
 
             self._embedder = UseMultilingualEmbedder()
         return self._embedder
+
+    def _concern_embedder(self) -> Embedder:
+        """The bundled USE model the concern weights were trained over, one text per batch: the
+        model's dynamic quantisation scales over a whole batch, so batching would make a text's
+        score depend on which other texts share its shard (and sharded != unsharded facets).
+        Measured here: 75 texts/s at batch 1 against 84 at batch 256 under load."""
+        if self._concern_use is None:
+            from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
+
+            self._concern_use = UseMultilingualEmbedder(batch_size=1)
+        return self._concern_use
 
     def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
         """The day's shown words (VOCABULARY_SCHEMA) from every shard's pairs."""
@@ -295,7 +311,10 @@ class LocalFacetExtractor:
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
         started = time.perf_counter()
-        concern = concern_facets(prepared["user_text"], prepared["language"])
+        embedder = self._concern_embedder()
+        concern_text = prepared["user_text"].fill_null("").str.slice(0, CONCERN_CHARS)
+        vectors = np.asarray(embedder.embed(concern_text.to_list()), dtype=np.float32)
+        concern = concern_facets(prepared["user_text"], prepared["language"], vectors, embedder=embedder.name)
         task = task_labels(prepared["first_message"])
         request = with_harm_label(
             render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
