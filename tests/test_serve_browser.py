@@ -60,11 +60,12 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path, str]]:
     home = tmp_path_factory.mktemp("served") / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLIO_") and k != "DAGSTER_HOME"}
     env.update(PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", CLIO_SERVE_SECRET_KEY="browser-test-key")
-    _clio("demo", "--home", str(home), "--days", "1", "--conversations", "1500", env=env)
+    # two days: coordination judges accounts over the trailing days, so the sample's network shows on day 2
+    _clio("demo", "--home", str(home), "--days", "2", "--conversations", "1500", env=env)
     for name, role in ROLES.items():
         _clio("users", "add", name, "--role", role, "--password-stdin", "--home", str(home), env=env,
               stdin=PASSWORDS[name] + "\n")  # fmt: skip
-    day = sorted(p.name for p in (home / "public").iterdir() if p.is_dir())[0]
+    day = sorted(p.name for p in (home / "public").iterdir() if p.is_dir())[-1]
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "clio_dagster.cli", "serve", "--home", str(home), "--port", str(port)],

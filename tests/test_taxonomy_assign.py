@@ -183,6 +183,9 @@ class TestRebuildThenAssign:
             # 800 a day is small: the default 25-user bar would suppress most nodes
             "CLIO_MIN_UNIQUE_USERS": "10",
             "CLIO_MIN_CONVERSATIONS": "10",
+            # CLIO_TAXONOMY_MIN_SIMILARITY's default was set on request-facet embeddings (what the
+            # LLM backends embed); it is not yet re-measured for the local backend's user text
+            "CLIO_EMBED_INPUT": "request",
         }
         with pytest.MonkeyPatch.context() as patch:
             use_clio_env(patch, env)
