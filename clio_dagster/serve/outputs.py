@@ -113,7 +113,7 @@ def coordinated_groups(accounts: pl.DataFrame) -> list[dict]:
                 "group_id": int(group_id),
                 "accounts": int(first["group_accounts"]),
                 "conversations": int(first["group_conversations"]),
-                "templates": int(first["group_templates"]),
+                "payload_words": first["payload_words"],
                 "template_words": first["template_words"],
                 "hour_histogram": list(first["hour_histogram"]),
                 "peak_hour_share": first["peak_hour_share"],
@@ -121,7 +121,11 @@ def coordinated_groups(accounts: pl.DataFrame) -> list[dict]:
                 "first_seen": rows["first_seen"].min().isoformat(),
                 "last_seen": rows["last_seen"].max().isoformat(),
                 "members": [
-                    {"user_id": r["user_id"], "conversations": int(r["conversation_count"])}
+                    {
+                        "user_id": r["user_id"],
+                        "conversations": int(r["conversation_count"]),
+                        "active_days": int(r["active_days"]),
+                    }
                     for r in rows.sort("conversation_count", descending=True).iter_rows(named=True)
                 ],
             }
