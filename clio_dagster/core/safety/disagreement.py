@@ -5,11 +5,18 @@ null = no verdict), ``moderation_score`` (float in [0, 1], nullable), ``concerni
 ``cluster_id`` (int) and ``node_path`` (hierarchy node ids top → leaf, null where suppressed).
 
 Each conversation with both verdicts is one cell of a 2x2 table: the classifier flagged it or
-not, the concern facet rates it concerning (>= ``CONCERNING_AT``) or not. A node's false-positive
-rate is its share of flagged-but-not-concerning conversations, its false-negative rate its share
-of concerning-but-unflagged ones. Counting disagreeing conversations, not comparing means, keeps
-a planted group visible inside a cluster it shares with agreeing traffic (a flagged, concerning
-weapons topic does not cancel a flagged, harmless game-stats topic next to it).
+not, the concern facet rates it concerning (>= ``CONCERNING_AT``) or not. Counting disagreeing
+conversations, not comparing means, keeps a planted group visible inside a cluster it shares with
+agreeing traffic (a flagged, concerning weapons topic does not cancel a flagged, harmless
+game-stats topic next to it).
+
+A disagreeing conversation counts by how sure the concern score is of its side
+(:data:`CONCERN_STRENGTH`): an unflagged request the facet rates 5 ("almost certainly harmful") is
+a miss worth a look; one it rates 3 ("more likely harmful than not") is nearly a coin flip, and
+where the two sources merely agree at different strengths (templated marketing copy, a borderline
+request the classifier lets through) such coin flips are most of a node's disagreements.
+A node's false-positive rate is its strength-weighted share of flagged-but-not-concerning
+conversations, its false-negative rate the same for concerning-but-unflagged ones.
 
 Suspicion scores use Wilson bounds so that small nodes cannot lead a ranking on luck:
 
@@ -19,22 +26,40 @@ Suspicion scores use Wilson bounds so that small nodes cannot lead a ranking on 
 i.e. how far, even on a pessimistic reading, the node disagrees more than ordinary traffic. The
 background is the median base cluster's rate (weighted by size), not the whole day's: on real
 traffic the disagreements themselves are much of the day's rate (:func:`_background_rates`).
-Only nodes with a score > 0 are listed, minus parents with >= 90% of their conversations in one
-child, or >= 2/3 of their disagreeing conversations in one listed child (the child is listed).
+
+Each list is built greedily, most suspicious first, and a node is scored on what it adds to the
+nodes already listed: a parent is scored without the conversations of its listed descendants, so a
+parent that only repeats its children is not listed beside them (a large mixed parent cannot ride
+on one suspicious leaf), while a parent that gathers a group split over several leaves can still
+lead them. A parent whose remaining conversations are (almost) all in one child is left to that
+child, the more specific node.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.safety.concern_model import SCORE_CUTS
+
 Z_95 = 1.959963984540054
 REDUNDANT_PARENT_SHARE = 0.9
-EXPLAINED_BY_CHILD = 2 / 3
 CONCERNING_AT = 3  # the facet's 1–5 scale: 1–2 not concerning, 3–5 concerning to some degree
+
+
+def _concern_strength() -> dict[int, float]:
+    """Per level of the 1–5 scale, how sure it is of its side: |2p - 1|, where p is the middle of
+    the level's band of harm probability (the scale's fixed meaning, ``SCORE_CUTS``). 1 → 0.9,
+    2 → 0.4, 3 → 0.3, 4 → 0.75, 5 → 0.95."""
+    bounds = (0.0, *SCORE_CUTS, 1.0)
+    return {level: round(abs(bounds[level - 1] + bounds[level] - 1.0), 6) for level in range(1, len(bounds))}
+
+
+CONCERN_STRENGTH = _concern_strength()
 
 _STAT_COLUMNS = [
     "conversation_count",
@@ -91,16 +116,22 @@ def correlations(x: np.ndarray, y: np.ndarray) -> dict[str, float | int | None]:
 
 def _with_signal(rows: pl.DataFrame) -> pl.DataFrame:
     """Adds the classifier signal per conversation (its score, else its flag as 0/1), the flag as
-    0/1, and whether the two sources disagree either way (null without both verdicts)."""
+    0/1, whether the two sources disagree either way (null without both verdicts) and how strongly:
+    the concern level's strength where they disagree, 0 where they agree."""
     flagged = pl.col("moderation_flagged")
     concerning = pl.col("concerning") >= CONCERNING_AT
     judged = flagged.is_not_null() & concerning.is_not_null()  # Kleene logic: null & False is False
+    strength = (
+        pl.col("concerning")
+        .cast(pl.Int64)
+        .replace_strict(list(CONCERN_STRENGTH), list(CONCERN_STRENGTH.values()), default=1.0)
+    )
     return rows.with_columns(
         pl.coalesce(pl.col("moderation_score"), flagged.cast(pl.Float64)).alias("_signal"),
         flagged.cast(pl.Int64).alias("_flag"),
         pl.when(judged).then((flagged & ~concerning).cast(pl.Int64)).alias("_fp"),
         pl.when(judged).then((~flagged & concerning).cast(pl.Int64)).alias("_fn"),
-    )
+    ).with_columns((pl.col(f"_{kind}") * strength).alias(f"_{kind}_weight") for kind in ("fp", "fn"))
 
 
 def _aggregate(rows: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -112,8 +143,8 @@ def _aggregate(rows: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.col("_flag").mean().alias("flag_rate"),
         pl.col("concerning").cast(pl.Float64).mean().alias("concerning_mean"),
         pl.col("_fp").count().alias("_judged_count"),
-        pl.col("_fp").sum().alias("_fp_count"),
-        pl.col("_fn").sum().alias("_fn_count"),
+        pl.col("_fp_weight").sum().alias("_fp_weight"),
+        pl.col("_fn_weight").sum().alias("_fn_weight"),
         pl.col("_fp").mean().alias("false_positive_rate"),
         pl.col("_fn").mean().alias("false_negative_rate"),
     )
@@ -126,8 +157,8 @@ def _weighted_median(rates: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _background_rates(rows: pl.DataFrame) -> tuple[float, float]:
-    """The false-positive and false-negative rates of ordinary traffic: the median over base
-    clusters, weighted by their judged conversations (0 without any).
+    """The (strength-weighted) false-positive and false-negative rates of ordinary traffic: the
+    median over base clusters, weighted by their judged conversations (0 without any).
 
     Not the whole day's rate: on real traffic the disagreements being looked for (a harmful topic
     the classifier misses, a benign topic it over-flags) are a large part of that rate, and a
@@ -137,21 +168,27 @@ def _background_rates(rows: pl.DataFrame) -> tuple[float, float]:
     clusters = _aggregate(_with_signal(rows), "cluster_id").filter(pl.col("_judged_count") > 0)
     if clusters.height == 0:
         return 0.0, 0.0
-    weights = clusters["_judged_count"].to_numpy().astype(np.float64)
+    judged = clusters["_judged_count"].to_numpy().astype(np.float64)
     return tuple(
-        _weighted_median(clusters[name].to_numpy().astype(np.float64), weights)
-        for name in ("false_positive_rate", "false_negative_rate")
+        _weighted_median(clusters[f"_{kind}_weight"].to_numpy().astype(np.float64) / judged, judged)
+        for kind in ("fp", "fn")
     )
 
 
-def _with_scores(stats: pl.DataFrame, day_rates: tuple[float, float]) -> pl.DataFrame:
+def _suspicion(disagreeing: np.ndarray, judged: np.ndarray, background: float) -> np.ndarray:
+    """``wilson_low(disagreeing / judged) - background``; NaN where nothing is judged."""
+    low, _ = wilson_bounds(disagreeing, judged)
+    return np.where(np.asarray(judged) > 0, low - background, np.nan)
+
+
+def _with_scores(stats: pl.DataFrame, background: tuple[float, float]) -> pl.DataFrame:
     """Adds ``fp_score`` and ``fn_score`` (see the module docstring); null where nothing is judged."""
     judged = stats["_judged_count"].to_numpy()
-    fp_low, _ = wilson_bounds(stats["_fp_count"].fill_null(0).to_numpy(), judged)
-    fn_low, _ = wilson_bounds(stats["_fn_count"].fill_null(0).to_numpy(), judged)
     return stats.with_columns(
-        pl.Series("fp_score", np.where(judged > 0, fp_low - day_rates[0], np.nan)).fill_nan(None),
-        pl.Series("fn_score", np.where(judged > 0, fn_low - day_rates[1], np.nan)).fill_nan(None),
+        pl.Series(
+            f"{kind}_score", _suspicion(stats[f"_{kind}_weight"].fill_null(0).to_numpy(), judged, rate)
+        ).fill_nan(None)
+        for kind, rate in zip(("fp", "fn"), background, strict=True)
     )
 
 
@@ -163,87 +200,87 @@ def cluster_stats(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
-    """Per hierarchy node (every id on any ``node_path``), with its depth (0 = top)."""
+    """Per hierarchy node (every id on any ``node_path``), with its depth (0 = top) and parent."""
     paths = _with_signal(rows).filter(pl.col("node_path").is_not_null())
     exploded = paths.with_columns(
-        pl.int_ranges(0, pl.col("node_path").list.len(), dtype=pl.Int32).alias("depth")
-    ).explode(["node_path", "depth"])
+        pl.int_ranges(0, pl.col("node_path").list.len(), dtype=pl.Int32).alias("depth"),
+        pl.concat_list(
+            pl.lit(None, pl.Utf8), pl.col("node_path").list.head(pl.col("node_path").list.len() - 1)
+        ).alias("parent_id"),
+    ).explode(["node_path", "depth", "parent_id"])
     exploded = exploded.rename({"node_path": "node_id"}).filter(pl.col("node_id").is_not_null())
-    stats = _aggregate(exploded, "node_id")
-    depths = exploded.group_by("node_id").agg(pl.col("depth").min())
-    largest_child = _largest_child_share(paths["node_path"])
-    stats = stats.join(depths, on="node_id").join(largest_child, on="node_id", how="left")
-    for kind in ("fp", "fn"):
-        disagreeing = paths.filter(pl.col(f"_{kind}") == 1)
-        stats = stats.join(_children_disagreements(disagreeing, kind), on="node_id", how="left")
-    stats = stats.with_columns(pl.col("largest_child_share").fill_null(0.0))
+    tree = exploded.group_by("node_id").agg(pl.col("depth").min(), pl.col("parent_id").first())
+    stats = _aggregate(exploded, "node_id").join(tree, on="node_id")
     return _with_scores(stats, _background_rates(rows)).sort("node_id")
 
 
-def _children_disagreements(disagreeing: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Per node, its children and how many of its disagreeing conversations each holds
-    (``{kind}_children``, ``{kind}_child_counts``)."""
-    pairs = (
-        disagreeing.select(pl.col("node_path").alias("path"))
-        .with_columns(pl.col("path").list.slice(1).alias("child"))
-        .with_columns(pl.col("path").list.head(pl.col("child").list.len()))
-        .explode(["path", "child"])
-        .drop_nulls()
-    )
-    return (
-        pairs.group_by(["path", "child"])
-        .len()
-        .sort(["path", "child"])
-        .group_by("path", maintain_order=True)
-        .agg(pl.col("child").alias(f"{kind}_children"), pl.col("len").alias(f"{kind}_child_counts"))
-        .rename({"path": "node_id"})
-    )
+# the per-node sums that a parent's remainder is computed from
+_ADDITIVE = ("conversation_count", "_judged_count", "_fp_weight", "_fn_weight")
 
 
-def _largest_child_share(paths: pl.Series) -> pl.DataFrame:
-    """Per node, the share of its conversations under its largest child (0 for leaves)."""
-    pairs = (
-        pl.DataFrame({"path": paths})
-        .with_columns(pl.col("path").list.slice(1).alias("child"))
-        .with_columns(pl.col("path").list.head(pl.col("child").list.len()))
-        .explode(["path", "child"])
-        .drop_nulls()
-    )
-    counts = pairs.group_by(["path", "child"]).len()
-    return (
-        counts.group_by("path")
-        .agg((pl.col("len").max() / pl.col("len").sum()).alias("largest_child_share"))
-        .rename({"path": "node_id"})
-    )
+class _Tree:
+    """Nodes with their additive counts, children and ancestors, and which are listed so far."""
+
+    def __init__(self, stats: pl.DataFrame) -> None:
+        self.counts = {
+            row["node_id"]: {key: float(row[key] or 0) for key in _ADDITIVE}
+            for row in stats.iter_rows(named=True)
+        }
+        parents = dict(zip(stats["node_id"], stats["parent_id"], strict=True))
+        self.children: dict[str, list[str]] = {node: [] for node in parents}
+        self.ancestors: dict[str, set[str]] = {}
+        for node, parent in parents.items():
+            if parent is not None:
+                self.children[parent].append(node)
+            chain, up = set(), parent
+            while up is not None:
+                chain.add(up)
+                up = parents[up]
+            self.ancestors[node] = chain
+        self.listed: list[str] = []
+
+    def remainder(self, node: str) -> dict[str, float]:
+        """The node's counts without the conversations of its listed descendants (itself included:
+        a listed node has nothing left)."""
+        inside = [other for other in self.listed if other == node or node in self.ancestors[other]]
+        outermost = [other for other in inside if not self.ancestors[other] & set(inside)]
+        return {
+            key: self.counts[node][key] - sum(self.counts[other][key] for other in outermost)
+            for key in _ADDITIVE
+        }
+
+    def left_to_a_child(self, node: str, remainder: dict[str, float]) -> bool:
+        """Whether (almost) all the node's remaining conversations are in one child, which says the
+        same more specifically."""
+        return any(
+            self.remainder(child)["conversation_count"]
+            >= REDUNDANT_PARENT_SHARE * remainder["conversation_count"]
+            for child in self.children[node]
+        )
 
 
-def _explained_share(stats: pl.DataFrame, kind: str, listed: pl.Series) -> pl.DataFrame:
-    """node_id, explained: the largest share of a node's disagreeing conversations that one of its
-    ``listed`` children holds (0 for leaves)."""
-    children = (
-        stats.select("node_id", f"_{kind}_count", f"{kind}_children", f"{kind}_child_counts")
-        .explode(f"{kind}_children", f"{kind}_child_counts")
-        .filter(pl.col(f"{kind}_children").is_in(listed.implode()))
-        .group_by("node_id")
-        .agg((pl.col(f"{kind}_child_counts").max() / pl.col(f"_{kind}_count").first()).alias("explained"))
-    )
-    return stats.select("node_id").join(children, on="node_id", how="left").fill_null(0.0)
-
-
-def _ranked(stats: pl.DataFrame, kind: str, top: int) -> list[dict[str, Any]]:
-    score = f"{kind}_score"
-    suspicious = stats.filter(pl.col(score) > 0)
-    # a parent that is (almost) one child, or whose disagreements mostly sit in one child that is
-    # listed itself, repeats that child's evidence: only the child is listed, which leaves room for
-    # other groups near the top. (Pruning parents whose disagreements are spread over several
-    # listed children too was tried on the dev corpus: a group split over two leaves then lost
-    # the parent that matches it best.)
-    explained = _explained_share(suspicious, kind, suspicious["node_id"])
-    ranked = suspicious.join(explained, on="node_id").filter(
-        (pl.col("largest_child_share") < REDUNDANT_PARENT_SHARE) & (pl.col("explained") < EXPLAINED_BY_CHILD)
-    )
-    ranked = ranked.sort([score, "conversation_count", "node_id"], descending=[True, True, False])
-    return [_clean(item) | {"score": _round(item[score])} for item in ranked.head(top).to_dicts()]
+def _ranked(stats: pl.DataFrame, kind: str, background: float, top: int) -> list[dict[str, Any]]:
+    """The ``top`` most suspicious nodes, each scored on what it adds to those listed above it
+    (see the module docstring). Ties: more conversations first, then node id."""
+    tree = _Tree(stats)  # node ids in sorted order: on a tie the first one seen stays best
+    scores: dict[str, float] = {}
+    while len(tree.listed) < top:
+        best, best_key = None, (0.0, 0.0)
+        for node in tree.counts:
+            remainder = tree.remainder(node)
+            if remainder["_judged_count"] <= 0 or tree.left_to_a_child(node, remainder):
+                continue
+            disagreeing = np.array([remainder[f"_{kind}_weight"]])
+            score = float(_suspicion(disagreeing, np.array([remainder["_judged_count"]]), background)[0])
+            key = (score, tree.counts[node]["conversation_count"])
+            if score > 0 and (best is None or key > best_key):
+                best, best_key = node, key
+        if best is None:
+            break
+        tree.listed.append(best)
+        scores[best] = best_key[0]
+    by_id = {row["node_id"]: row for row in stats.iter_rows(named=True)}
+    return [_clean(by_id[node]) | {"score": _round(scores[node])} for node in tree.listed]
 
 
 def _round(value: Any) -> Any:
@@ -270,6 +307,7 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
     moderated = clusters.filter(pl.col("moderated_count") > 0)
     per_cluster = correlations(moderated["flag_rate"].to_numpy(), moderated["concerning_mean"].to_numpy())
     nodes = node_stats(rows)
+    background = _background_rates(rows)
     return {
         "pearson": per_cluster["pearson"],
         "spearman": per_cluster["spearman"],
@@ -278,9 +316,12 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
         "conversation_count": rows.height,
         "moderated_count": int(signal["_flag"].count()),
         "scoring": "fp = wilson_low(share flagged and concerning < 3) - that share in the median cluster; "
-        "fn = wilson_low(share unflagged and concerning >= 3) - that share in the median cluster",
-        "false_positive_nodes": _ranked(nodes, "fp", top),
-        "false_negative_nodes": _ranked(nodes, "fn", top),
+        "fn = wilson_low(share unflagged and concerning >= 3) - that share in the median cluster; each "
+        "disagreement weighted by the concern level's strength "
+        + json.dumps(CONCERN_STRENGTH)
+        + "; a node is scored without its listed descendants' conversations",
+        "false_positive_nodes": _ranked(nodes, "fp", background[0], top),
+        "false_negative_nodes": _ranked(nodes, "fn", background[1], top),
         "nodes": [_clean(item) for item in nodes.to_dicts()],
         "clusters": [
             {"cluster_id": item["cluster_id"]}
