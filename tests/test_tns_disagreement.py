@@ -215,3 +215,55 @@ def test_a_diluted_group_is_measured_against_ordinary_traffic_not_the_whole_day(
     police = next(item for item in report["nodes"] if item["node_id"] == "leaf-police")
     low, _ = wilson_bounds(np.array([round(police["false_positive_rate"] * 200)]), np.array([200]))
     assert low[0] < day_rate  # the old baseline would have hidden it
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema_overrides={"node_path": pl.List(pl.Utf8), "concerning": pl.Int8})
+
+
+def _ordinary(rng) -> list[dict]:
+    rows = []
+    for c in range(10):
+        rows += _cluster(rng, c, f"leaf-{c}", f"top-{c % 3}", 100, 0.01, [1, 1, 1, 2])
+    return rows
+
+
+def test_a_confident_miss_outranks_a_larger_share_of_borderline_ones():
+    """Unflagged requests the concern facet rates 3 ("more likely harmful than not") are close to a
+    coin flip: a leaf where 45% are such is listed below one where 25% are rated 5 and unflagged,
+    inside a harmful topic the classifier otherwise flags."""
+    rng = np.random.default_rng(5)
+    rows = _ordinary(rng)
+    rows += _cluster(rng, 20, "leaf-borderline", "top-marketing", 60, 0.0, [3] * 9 + [1] * 11)
+    rows += _cluster(rng, 21, "leaf-missed", "top-harm", 15, 0.0, [5])
+    rows += [
+        row | {"conversation_id": f"flagged-{i}"}
+        for i, row in enumerate(_cluster(rng, 21, "leaf-missed", "top-harm", 45, 1.0, [5]))
+    ]
+    report = disagreement_report(_frame(rows))
+    nodes = {item["node_id"]: item for item in report["nodes"]}
+    assert nodes["leaf-borderline"]["false_negative_rate"] > nodes["leaf-missed"]["false_negative_rate"]
+    fn = [item["node_id"] for item in report["false_negative_nodes"]]
+    assert fn.index("leaf-missed") < fn.index("leaf-borderline")
+
+
+def test_a_parent_that_repeats_its_listed_children_is_left_out_and_one_that_gathers_them_leads():
+    """Two leaves of one parent both over-flagged: when they differ, each is listed and the parent,
+    whose remaining conversations are then the second leaf's, is not. When a group is split evenly
+    over the two leaves, the parent holds it all with the same rate on more conversations: it is
+    listed first and its leaves after it."""
+    rng = np.random.default_rng(6)
+    rows = _ordinary(rng)
+    rows += _cluster(rng, 20, "leaf-a", "top-split", 60, 0.8, [1])
+    rows += _cluster(rng, 21, "leaf-b", "top-split", 60, 0.4, [1])
+    fp = [item["node_id"] for item in disagreement_report(_frame(rows))["false_positive_nodes"]]
+    assert fp[:2] == ["leaf-a", "leaf-b"] and "top-split" not in fp
+
+    rows = _ordinary(np.random.default_rng(6))
+    for cluster_id, leaf in ((20, "leaf-a"), (21, "leaf-b")):
+        rows += [
+            row | {"moderation_flagged": i % 5 < 3}  # 60% of each leaf, exactly
+            for i, row in enumerate(_cluster(rng, cluster_id, leaf, "top-split", 60, 0.0, [1]))
+        ]
+    fp = [item["node_id"] for item in disagreement_report(_frame(rows))["false_positive_nodes"]]
+    assert fp[:3] == ["top-split", "leaf-a", "leaf-b"]
