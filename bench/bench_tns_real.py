@@ -5,6 +5,8 @@ Usage:
     python bench/bench_tns_real.py CORPUS_DIR HOME --rescore   # re-run coordination and the
                                                                # disagreement report on saved outputs
     python bench/bench_tns_real.py CORPUS_DIR HOME --rescore --crowds-in-one-hour [--spam-all-day]
+    python bench/bench_tns_real.py CORPUS_DIR HOME --ranks facet|oracle  # only the disagreement
+                                                               # rankings of saved outputs, in memory
 
 CORPUS_DIR holds ``conversations.jsonl`` and ``labels.jsonl`` (``bench/build_dev_corpus.py``, e.g.
 ``/work/devcorpus/dev``). Default settings (the local backend, 25/25 thresholds), as a new user
@@ -16,6 +18,11 @@ planted disagreement group the 1-based rank in its list of the node that best ma
 ``--crowds-in-one-hour`` moves each crowd's questions into 09:00-10:00 UTC of its day (as after an
 outage) and ``--spam-all-day`` spreads the network's requests over its whole day, before
 coordination is re-run: timing must not decide who is coordinated.
+
+``--ranks`` recomputes only the disagreement report of each saved day with the current code and
+writes nothing: ``facet`` takes the concern level the pipeline stored, ``oracle`` replaces it with
+the labels (harmful → 4, else 1), which measures the ranking method apart from the concern model.
+It prints each day's group ranks and a last line with ``tns_real_support.rank_summary``.
 """
 
 from __future__ import annotations
@@ -103,6 +110,37 @@ def rescore(
         write_restricted_bytes(restricted / "disagreement.json", json.dumps(report).encode())
 
 
+def ranks(settings, dates: list[str], labels: pl.DataFrame, concern: str) -> dict[str, dict]:
+    """Per day, ``day_figures`` with a disagreement report recomputed from the saved outputs, the
+    concern level from the facets (``facet``) or from the labels (``oracle``)."""
+    from clio_dagster.core.safety.disagreement import disagreement_report
+
+    figures = {}
+    for date in dates:
+        restricted = settings.restricted_partition(date)
+        rows = (
+            pl.read_parquet(restricted / "facets.parquet")
+            .select("conversation_id", "user_id", "concerning")
+            .join(
+                pl.read_parquet(restricted / "conversations.parquet").select(
+                    "conversation_id", "moderation_flagged", "moderation_score"
+                ),
+                on="conversation_id",
+                how="left",
+                maintain_order="left",
+            )
+            .join(pl.read_parquet(restricted / "assignments.parquet"), on="conversation_id", how="left")
+        )
+        if concern == "oracle":
+            harmful = rows.join(labels, on="conversation_id", how="left", maintain_order="left")["harmful"]
+            rows = rows.with_columns(
+                pl.when(harmful.fill_null(False)).then(4).otherwise(1).cast(pl.Int8).alias("concerning")
+            )
+        report = disagreement_report(rows)
+        figures[date] = tns_real_support.day_figures(restricted, labels, report)
+    return figures
+
+
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:
     import io
 
@@ -118,9 +156,20 @@ def main() -> None:
     parser.add_argument("--rescore", action="store_true")
     parser.add_argument("--crowds-in-one-hour", action="store_true")
     parser.add_argument("--spam-all-day", action="store_true")
+    parser.add_argument("--ranks", choices=("facet", "oracle"))
     args = parser.parse_args()
     labels = pl.read_ndjson(args.corpus / "labels.jsonl")
     conversations = args.corpus / "conversations.jsonl"
+    if args.ranks:
+        from clio_dagster.config import Settings
+
+        settings = Settings(home=args.home)
+        dates = sorted(p.name for p in settings.restricted_dir.iterdir() if (p / "facets.parquet").exists())
+        figures = ranks(settings, dates, labels, args.ranks)
+        for date, day in figures.items():
+            print(json.dumps({"date": date, "groups": day["groups"]}))
+        print(json.dumps({"concern": args.ranks, **tns_real_support.rank_summary(figures)}))
+        return
     if args.rescore:
         from clio_dagster.config import Settings
 

@@ -247,15 +247,15 @@ def test_a_confident_miss_outranks_a_larger_share_of_borderline_ones():
     assert fn.index("leaf-missed") < fn.index("leaf-borderline")
 
 
-def test_a_parent_that_repeats_its_listed_children_is_left_out_and_one_that_gathers_them_leads():
-    """Two leaves of one parent both over-flagged: when they differ, each is listed and the parent,
-    whose remaining conversations are then the second leaf's, is not. When a group is split evenly
-    over the two leaves, the parent holds it all with the same rate on more conversations: it is
-    listed first and its leaves after it."""
+def test_a_parent_that_repeats_one_child_is_left_out_and_one_that_gathers_two_leads():
+    """Two leaves of one parent both over-flagged: when one holds most of the parent's flags, the
+    parent only repeats it and is not listed. When a group is split evenly over the two leaves, the
+    parent holds it all with the same rate on more conversations: it is listed first, its leaves
+    after it."""
     rng = np.random.default_rng(6)
     rows = _ordinary(rng)
-    rows += _cluster(rng, 20, "leaf-a", "top-split", 60, 0.8, [1])
-    rows += _cluster(rng, 21, "leaf-b", "top-split", 60, 0.4, [1])
+    rows += _cluster(rng, 20, "leaf-a", "top-split", 60, 0.9, [1])
+    rows += _cluster(rng, 21, "leaf-b", "top-split", 60, 0.2, [1])
     fp = [item["node_id"] for item in disagreement_report(_frame(rows))["false_positive_nodes"]]
     assert fp[:2] == ["leaf-a", "leaf-b"] and "top-split" not in fp
 

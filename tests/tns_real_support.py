@@ -75,8 +75,9 @@ def plant_groups(labelled: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def day_figures(restricted, labels: pl.DataFrame) -> dict:
-    """One day's figures from its restricted outputs and the corpus labels."""
+def day_figures(restricted, labels: pl.DataFrame, report: dict | None = None) -> dict:
+    """One day's figures from its restricted outputs and the corpus labels; the disagreement
+    rankings from ``report`` when given, else from the day's ``disagreement.json``."""
     conversations = pl.read_parquet(restricted / "conversations.parquet").select("conversation_id", "user_id")
     day = conversations.join(labels.drop("user_id", strict=False), on="conversation_id")
     planted = pl.col("planted").fill_null("")
@@ -92,7 +93,8 @@ def day_figures(restricted, labels: pl.DataFrame) -> dict:
         "crowd_accounts": len(crowd),
         "crowd_flagged": len(found & crowd),
     }
-    report = json.loads((restricted / "disagreement.json").read_text())
+    if report is None:
+        report = json.loads((restricted / "disagreement.json").read_text())
     paths = pl.read_parquet(restricted / "assignments.parquet").join(
         day.select("conversation_id", "planted"), on="conversation_id", how="left"
     )
@@ -103,8 +105,10 @@ def day_figures(restricted, labels: pl.DataFrame) -> dict:
         ranking = [item["node_id"] for item in report[kind + "_nodes"]]
         for group in sorted(set(group_of.filter(pl.col("kind") == kind)["group"])):
             nodes = holding_nodes(paths, pl.col("group") == group)
+            member = paths.filter(pl.col("group") == group)
             groups[group] = {
-                "conversations": group_of.filter(pl.col("group") == group).height,
+                "conversations": member.height,
+                "public": member.filter(pl.col("node_path").is_not_null()).height,
                 "rank_best": _rank(ranking, nodes["best"]),
                 "rank_largest": _rank(ranking, nodes["largest"]),
                 **nodes,
@@ -120,3 +124,19 @@ def day_figures(restricted, labels: pl.DataFrame) -> dict:
 
 def corpus_figures(settings, dates: list[str], labels: pl.DataFrame) -> dict[str, dict]:
     return {date: day_figures(settings.restricted_partition(date), labels) for date in dates}
+
+
+def rank_summary(figures: dict[str, dict], *, within: int = 3, min_public: int = 10) -> dict:
+    """Over the days' ``figures``: the planted disagreement groups with at least ``min_public``
+    conversations in public nodes (fewer cannot make a node of their own at the public thresholds),
+    how many of them have their best-matching node ranked ``<= within``, and the rest as
+    ``(date, group, rank)``."""
+    counted, missed = 0, []
+    for date, day in figures.items():
+        for group, item in day["groups"].items():
+            if item["public"] < min_public:
+                continue
+            counted += 1
+            if item["rank_best"] is None or item["rank_best"] > within:
+                missed.append((date, group, item["rank_best"]))
+    return {"groups": counted, "within": counted - len(missed), "missed": missed}

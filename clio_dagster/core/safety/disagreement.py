@@ -15,24 +15,24 @@ A disagreeing conversation counts by how sure the concern score is of its side
 a miss worth a look; one it rates 3 ("more likely harmful than not") is nearly a coin flip, and
 where the two sources merely agree at different strengths (templated marketing copy, a borderline
 request the classifier lets through) such coin flips are most of a node's disagreements.
-A node's false-positive rate is its strength-weighted share of flagged-but-not-concerning
-conversations, its false-negative rate the same for concerning-but-unflagged ones.
+The reported ``false_positive_rate`` / ``false_negative_rate`` are plain shares; the scores use the
+strength-weighted ones (``fp_weighted``: the weighted share of flagged-but-not-concerning
+conversations, ``fn_weighted`` the same for concerning-but-unflagged ones).
 
 Suspicion scores use Wilson bounds so that small nodes cannot lead a ranking on luck:
 
-* false positive: ``wilson_low(fp_rate) - background_fp_rate``
-* false negative: ``wilson_low(fn_rate) - background_fn_rate``
+* false positive: ``wilson_low(fp_weighted) - background_fp_weighted``
+* false negative: ``wilson_low(fn_weighted) - background_fn_weighted``
 
 i.e. how far, even on a pessimistic reading, the node disagrees more than ordinary traffic. The
 background is the median base cluster's rate (weighted by size), not the whole day's: on real
 traffic the disagreements themselves are much of the day's rate (:func:`_background_rates`).
 
-Each list is built greedily, most suspicious first, and a node is scored on what it adds to the
-nodes already listed: a parent is scored without the conversations of its listed descendants, so a
-parent that only repeats its children is not listed beside them (a large mixed parent cannot ride
-on one suspicious leaf), while a parent that gathers a group split over several leaves can still
-lead them. A parent whose remaining conversations are (almost) all in one child is left to that
-child, the more specific node.
+Only nodes with a score > 0 are listed, minus parents that repeat one child: >= 90% of their
+conversations in one child, or >= 2/3 of their weighted disagreement in one child that is
+suspicious itself (and so listed in their place). A parent whose disagreement is spread over several children stays: it is the node that
+holds a group split over leaves (a harmful topic the classifier misses, spread by the clustering
+over three harm leaves, is best described by their parent).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from clio_dagster.core.safety.concern_model import SCORE_CUTS
 
 Z_95 = 1.959963984540054
 REDUNDANT_PARENT_SHARE = 0.9
+EXPLAINED_BY_CHILD = 2 / 3
 CONCERNING_AT = 3  # the facet's 1–5 scale: 1–2 not concerning, 3–5 concerning to some degree
 
 
@@ -214,73 +215,35 @@ def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
     return _with_scores(stats, _background_rates(rows)).sort("node_id")
 
 
-# the per-node sums that a parent's remainder is computed from
-_ADDITIVE = ("conversation_count", "_judged_count", "_fp_weight", "_fn_weight")
-
-
-class _Tree:
-    """Nodes with their additive counts, children and ancestors, and which are listed so far."""
-
-    def __init__(self, stats: pl.DataFrame) -> None:
-        self.counts = {
-            row["node_id"]: {key: float(row[key] or 0) for key in _ADDITIVE}
-            for row in stats.iter_rows(named=True)
-        }
-        parents = dict(zip(stats["node_id"], stats["parent_id"], strict=True))
-        self.children: dict[str, list[str]] = {node: [] for node in parents}
-        self.ancestors: dict[str, set[str]] = {}
-        for node, parent in parents.items():
-            if parent is not None:
-                self.children[parent].append(node)
-            chain, up = set(), parent
-            while up is not None:
-                chain.add(up)
-                up = parents[up]
-            self.ancestors[node] = chain
-        self.listed: list[str] = []
-
-    def remainder(self, node: str) -> dict[str, float]:
-        """The node's counts without the conversations of its listed descendants (itself included:
-        a listed node has nothing left)."""
-        inside = [other for other in self.listed if other == node or node in self.ancestors[other]]
-        outermost = [other for other in inside if not self.ancestors[other] & set(inside)]
-        return {
-            key: self.counts[node][key] - sum(self.counts[other][key] for other in outermost)
-            for key in _ADDITIVE
-        }
-
-    def left_to_a_child(self, node: str, remainder: dict[str, float]) -> bool:
-        """Whether (almost) all the node's remaining conversations are in one child, which says the
-        same more specifically."""
-        return any(
-            self.remainder(child)["conversation_count"]
-            >= REDUNDANT_PARENT_SHARE * remainder["conversation_count"]
-            for child in self.children[node]
+def _ranked(stats: pl.DataFrame, kind: str, top: int) -> list[dict[str, Any]]:
+    """The ``top`` most suspicious nodes (score > 0), minus parents that repeat one child: parents
+    with >= 90% of their conversations in one child, or >= 2/3 of their (weighted) disagreement in
+    one child that is suspicious itself; that child is listed. Ties: more conversations first."""
+    score, weight = f"{kind}_score", f"_{kind}_weight"
+    suspicious = stats.filter(pl.col(score) > 0)
+    children = stats.filter(pl.col("parent_id").is_not_null()).select(
+        "parent_id",
+        pl.col("conversation_count").alias("child_conversations"),
+        pl.when(pl.col("node_id").is_in(suspicious["node_id"].implode()))
+        .then(pl.col(weight))
+        .otherwise(0.0)
+        .alias("suspicious_child_weight"),
+    )
+    largest = children.group_by("parent_id").agg(
+        pl.col("child_conversations").max(), pl.col("suspicious_child_weight").max()
+    )
+    ranked = (
+        suspicious.join(largest, left_on="node_id", right_on="parent_id", how="left")
+        .filter(
+            (
+                pl.col("child_conversations").fill_null(0)
+                < REDUNDANT_PARENT_SHARE * pl.col("conversation_count")
+            )
+            & (pl.col("suspicious_child_weight").fill_null(0.0) < EXPLAINED_BY_CHILD * pl.col(weight))
         )
-
-
-def _ranked(stats: pl.DataFrame, kind: str, background: float, top: int) -> list[dict[str, Any]]:
-    """The ``top`` most suspicious nodes, each scored on what it adds to those listed above it
-    (see the module docstring). Ties: more conversations first, then node id."""
-    tree = _Tree(stats)  # node ids in sorted order: on a tie the first one seen stays best
-    scores: dict[str, float] = {}
-    while len(tree.listed) < top:
-        best, best_key = None, (0.0, 0.0)
-        for node in tree.counts:
-            remainder = tree.remainder(node)
-            if remainder["_judged_count"] <= 0 or tree.left_to_a_child(node, remainder):
-                continue
-            disagreeing = np.array([remainder[f"_{kind}_weight"]])
-            score = float(_suspicion(disagreeing, np.array([remainder["_judged_count"]]), background)[0])
-            key = (score, tree.counts[node]["conversation_count"])
-            if score > 0 and (best is None or key > best_key):
-                best, best_key = node, key
-        if best is None:
-            break
-        tree.listed.append(best)
-        scores[best] = best_key[0]
-    by_id = {row["node_id"]: row for row in stats.iter_rows(named=True)}
-    return [_clean(by_id[node]) | {"score": _round(scores[node])} for node in tree.listed]
+        .sort([score, "conversation_count", "node_id"], descending=[True, True, False])
+    )
+    return [_clean(item) | {"score": _round(item[score])} for item in ranked.head(top).to_dicts()]
 
 
 def _round(value: Any) -> Any:
@@ -307,7 +270,6 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
     moderated = clusters.filter(pl.col("moderated_count") > 0)
     per_cluster = correlations(moderated["flag_rate"].to_numpy(), moderated["concerning_mean"].to_numpy())
     nodes = node_stats(rows)
-    background = _background_rates(rows)
     return {
         "pearson": per_cluster["pearson"],
         "spearman": per_cluster["spearman"],
@@ -319,9 +281,9 @@ def disagreement_report(rows: pl.DataFrame, *, top: int = 20) -> dict[str, Any]:
         "fn = wilson_low(share unflagged and concerning >= 3) - that share in the median cluster; each "
         "disagreement weighted by the concern level's strength "
         + json.dumps(CONCERN_STRENGTH)
-        + "; a node is scored without its listed descendants' conversations",
-        "false_positive_nodes": _ranked(nodes, "fp", background[0], top),
-        "false_negative_nodes": _ranked(nodes, "fn", background[1], top),
+        + "; parents that repeat one child are left out",
+        "false_positive_nodes": _ranked(nodes, "fp", top),
+        "false_negative_nodes": _ranked(nodes, "fn", top),
         "nodes": [_clean(item) for item in nodes.to_dicts()],
         "clusters": [
             {"cluster_id": item["cluster_id"]}
