@@ -5,7 +5,7 @@ Usage:
     python bench/bench_tns_real.py CORPUS_DIR HOME --rescore   # re-run coordination and the
                                                                # disagreement report on saved outputs
     python bench/bench_tns_real.py CORPUS_DIR HOME --rescore --crowds-in-one-hour [--spam-all-day]
-    python bench/bench_tns_real.py CORPUS_DIR HOME --ranks facet|oracle  # only the disagreement
+    python bench/bench_tns_real.py CORPUS_DIR HOME --ranks facet|oracle|noisy  # only the disagreement
                                                                # rankings of saved outputs, in memory
 
 CORPUS_DIR holds ``conversations.jsonl`` and ``labels.jsonl`` (``bench/build_dev_corpus.py``, e.g.
@@ -21,7 +21,8 @@ coordination is re-run: timing must not decide who is coordinated.
 
 ``--ranks`` recomputes only the disagreement report of each saved day with the current code and
 writes nothing: ``facet`` takes the concern level the pipeline stored, ``oracle`` replaces it with
-the labels (harmful → 4, else 1), which measures the ranking method apart from the concern model.
+the labels (harmful → 4, else 1), which measures the ranking method apart from the concern model;
+``noisy`` draws it from the labels as a weak, often unsure model would (``_label_concern``).
 It prints each day's group ranks and a last line with ``tns_real_support.rank_summary``.
 """
 
@@ -131,14 +132,25 @@ def ranks(settings, dates: list[str], labels: pl.DataFrame, concern: str) -> dic
             )
             .join(pl.read_parquet(restricted / "assignments.parquet"), on="conversation_id", how="left")
         )
-        if concern == "oracle":
+        if concern != "facet":
             harmful = rows.join(labels, on="conversation_id", how="left", maintain_order="left")["harmful"]
-            rows = rows.with_columns(
-                pl.when(harmful.fill_null(False)).then(4).otherwise(1).cast(pl.Int8).alias("concerning")
-            )
+            rows = rows.with_columns(_label_concern(harmful.fill_null(False).to_numpy(), concern, date))
         report = disagreement_report(rows)
         figures[date] = tns_real_support.day_figures(restricted, labels, report)
     return figures
+
+
+def _label_concern(harmful: np.ndarray, concern: str, date: str) -> pl.Series:
+    """The concern level from the labels: ``oracle`` harmful → 4, else 1; ``noisy`` a weak model
+    that is often unsure (seeded by the date): harmful 3, 4 or 5 at random and 10% of it 2; benign
+    1, 5% of it 2 and 3% of it 3."""
+    if concern == "oracle":
+        return pl.Series("concerning", np.where(harmful, 4, 1), dtype=pl.Int8)
+    rng = np.random.default_rng(int(date.replace("-", "")))
+    draw = rng.random(len(harmful))
+    harmful_level = np.where(draw < 0.1, 2, rng.integers(3, 6, len(harmful)))
+    benign_level = np.select([draw < 0.03, draw < 0.08], [3, 2], 1)
+    return pl.Series("concerning", np.where(harmful, harmful_level, benign_level), dtype=pl.Int8)
 
 
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:
@@ -156,7 +168,7 @@ def main() -> None:
     parser.add_argument("--rescore", action="store_true")
     parser.add_argument("--crowds-in-one-hour", action="store_true")
     parser.add_argument("--spam-all-day", action="store_true")
-    parser.add_argument("--ranks", choices=("facet", "oracle"))
+    parser.add_argument("--ranks", choices=("facet", "oracle", "noisy"))
     args = parser.parse_args()
     labels = pl.read_ndjson(args.corpus / "labels.jsonl")
     conversations = args.corpus / "conversations.jsonl"
