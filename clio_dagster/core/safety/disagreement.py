@@ -30,9 +30,10 @@ traffic the disagreements themselves are much of the day's rate (:func:`_backgro
 
 Only nodes with a score > 0 are listed, minus parents that repeat one child: >= 90% of their
 conversations in one child, or >= 2/3 of their weighted disagreement in one child that is
-suspicious itself (and so listed in their place). A parent whose disagreement is spread over several children stays: it is the node that
-holds a group split over leaves (a harmful topic the classifier misses, spread by the clustering
-over three harm leaves, is best described by their parent).
+suspicious itself (and so listed in their place). A parent whose disagreement is spread over
+several children stays: it is the node that holds a group split over leaves (a harmful topic the
+classifier misses, spread by the clustering over three harm leaves, is best described by their
+parent; scoring parents without their listed children's conversations was tried and lost it).
 """
 
 from __future__ import annotations
