@@ -248,10 +248,10 @@ def test_a_confident_miss_outranks_a_larger_share_of_borderline_ones():
 
 
 def test_a_parent_that_repeats_one_child_is_left_out_and_one_that_gathers_two_leads():
-    """Two leaves of one parent both over-flagged: when one holds most of the parent's flags, the
-    parent only repeats it and is not listed. When a group is split evenly over the two leaves, the
-    parent holds it all with the same rate on more conversations: it is listed first, its leaves
-    after it."""
+    """Two leaves of one parent both over-flagged: when one holds most of the parent's flags at a
+    higher rate, the parent only repeats it, diluted, and is not listed. When a group is split
+    evenly over the two leaves, the parent holds it all with the same rate on more conversations:
+    it is listed first, its leaves after it."""
     rng = np.random.default_rng(6)
     rows = _ordinary(rng)
     rows += _cluster(rng, 20, "leaf-a", "top-split", 60, 0.9, [1])
@@ -267,3 +267,19 @@ def test_a_parent_that_repeats_one_child_is_left_out_and_one_that_gathers_two_le
         ]
     fp = [item["node_id"] for item in disagreement_report(_frame(rows))["false_positive_nodes"]]
     assert fp[:3] == ["top-split", "leaf-a", "leaf-b"]
+
+
+def test_a_parent_more_suspicious_than_the_child_holding_most_of_it_stays():
+    """A group split 3:1 over two leaves at one rate: the larger leaf holds three quarters of the
+    parent's flags, but the parent, the same rate on more conversations, is more suspicious than
+    that leaf: it is the better description of the group and is listed (first)."""
+    rng = np.random.default_rng(7)
+    rows = _ordinary(rng)
+    for cluster_id, leaf, size in ((20, "leaf-a", 90), (21, "leaf-b", 30)):
+        rows += [
+            row | {"moderation_flagged": i % 5 < 3}
+            for i, row in enumerate(_cluster(rng, cluster_id, leaf, "top-split", size, 0.0, [1]))
+        ]
+    report = disagreement_report(_frame(rows))
+    fp = [item["node_id"] for item in report["false_positive_nodes"]]
+    assert fp[0] == "top-split" and "leaf-a" in fp

@@ -30,10 +30,12 @@ traffic the disagreements themselves are much of the day's rate (:func:`_backgro
 
 Only nodes with a score > 0 are listed, minus parents that repeat one child: >= 90% of their
 conversations in one child, or >= 2/3 of their weighted disagreement in one child that is
-suspicious itself (and so listed in their place). A parent whose disagreement is spread over
-several children stays: it is the node that holds a group split over leaves (a harmful topic the
-classifier misses, spread by the clustering over three harm leaves, is best described by their
-parent; scoring parents without their listed children's conversations was tried and lost it).
+suspicious itself and scores at least as high (a diluted copy of that child, which is listed in
+their place). A parent whose disagreement is spread over several children stays, and so does one
+that the other children make more suspicious than its main child: it is the node that holds a
+group split over leaves (a harmful topic the classifier misses, spread by the clustering over
+three harm leaves, is best described by their parent; scoring parents without their listed
+children's conversations was tried and lost it).
 """
 
 from __future__ import annotations
@@ -219,28 +221,33 @@ def node_stats(rows: pl.DataFrame) -> pl.DataFrame:
 def _ranked(stats: pl.DataFrame, kind: str, top: int) -> list[dict[str, Any]]:
     """The ``top`` most suspicious nodes (score > 0), minus parents that repeat one child: parents
     with >= 90% of their conversations in one child, or >= 2/3 of their (weighted) disagreement in
-    one child that is suspicious itself; that child is listed. Ties: more conversations first."""
+    one child that is suspicious itself and scores at least as high; that child is listed. Ties:
+    more conversations first."""
     score, weight = f"{kind}_score", f"_{kind}_weight"
     suspicious = stats.filter(pl.col(score) > 0)
-    children = stats.filter(pl.col("parent_id").is_not_null()).select(
-        "parent_id",
-        pl.col("conversation_count").alias("child_conversations"),
-        pl.when(pl.col("node_id").is_in(suspicious["node_id"].implode()))
-        .then(pl.col(weight))
-        .otherwise(0.0)
-        .alias("suspicious_child_weight"),
-    )
-    largest = children.group_by("parent_id").agg(
-        pl.col("child_conversations").max(), pl.col("suspicious_child_weight").max()
+    # per parent: its largest child, and the suspicious child holding most of its disagreement
+    suspicious_children = pl.col("node_id").is_in(suspicious["node_id"].implode())
+    largest = (
+        stats.filter(pl.col("parent_id").is_not_null())
+        .sort(weight)
+        .group_by("parent_id")
+        .agg(
+            pl.col("conversation_count").max().alias("largest_child_conversations"),
+            pl.col(weight).filter(suspicious_children).last().alias("_child_weight"),
+            pl.col(score).filter(suspicious_children).last().alias("_child_score"),
+        )
     )
     ranked = (
         suspicious.join(largest, left_on="node_id", right_on="parent_id", how="left")
         .filter(
             (
-                pl.col("child_conversations").fill_null(0)
+                pl.col("largest_child_conversations").fill_null(0)
                 < REDUNDANT_PARENT_SHARE * pl.col("conversation_count")
             )
-            & (pl.col("suspicious_child_weight").fill_null(0.0) < EXPLAINED_BY_CHILD * pl.col(weight))
+            & (
+                (pl.col("_child_weight").fill_null(0.0) < EXPLAINED_BY_CHILD * pl.col(weight))
+                | (pl.col(score) > pl.col("_child_score"))
+            )
         )
         .sort([score, "conversation_count", "node_id"], descending=[True, True, False])
     )
