@@ -113,7 +113,7 @@ def rescore(
 
 def ranks(settings, dates: list[str], labels: pl.DataFrame, concern: str) -> dict[str, dict]:
     """Per day, ``day_figures`` with a disagreement report recomputed from the saved outputs, the
-    concern level from the facets (``facet``) or from the labels (``oracle``)."""
+    concern level from the facets (``facet``) or from the labels (``oracle``, ``noisy``)."""
     from clio_dagster.core.safety.disagreement import disagreement_report
 
     figures = {}
@@ -133,7 +133,12 @@ def ranks(settings, dates: list[str], labels: pl.DataFrame, concern: str) -> dic
             .join(pl.read_parquet(restricted / "assignments.parquet"), on="conversation_id", how="left")
         )
         if concern != "facet":
-            harmful = rows.join(labels, on="conversation_id", how="left", maintain_order="left")["harmful"]
+            harmful = rows.join(
+                labels.select("conversation_id", "harmful"),
+                on="conversation_id",
+                how="left",
+                maintain_order="left",
+            )["harmful"]
             rows = rows.with_columns(_label_concern(harmful.fill_null(False).to_numpy(), concern, date))
         report = disagreement_report(rows)
         figures[date] = tns_real_support.day_figures(restricted, labels, report)
