@@ -9,7 +9,7 @@ import pytest
 from clio_dagster.config import Settings
 from clio_dagster.core.clustering.embed import DistinctRows
 from clio_dagster.core.clustering.vector_cache import VectorCache, concatenate_rows, embed_shards
-from clio_dagster.core.user_text import user_texts
+from clio_dagster.core.user_text import all_user_text, user_texts
 
 
 def conversations(*turns: list[tuple[str, str]]) -> pl.DataFrame:
@@ -32,6 +32,16 @@ def test_user_text_joins_user_turns_only_and_keeps_whole_turns_within_the_bound(
     # the first turn alone is cut rather than dropped; a turn that does not fit whole is left out
     assert user_texts(day, max_chars=8).to_list() == ["bake bre", "only thi", "a" * 8, ""]
     assert user_texts(day, max_chars=15).to_list()[0] == "bake bread"  # each turn counts its newline
+
+
+def test_all_user_text_keeps_every_user_word_past_any_bound():
+    long_turn = "word " * 500
+    day = conversations(
+        [("user", "hi"), ("assistant", "SECRET ANSWER"), ("user", long_turn), ("user", "Zanzibar Street")],
+        [("assistant", "hello")],
+    )
+    texts = day.select(all_user_text())["user_text"].to_list()
+    assert texts == [f"hi\n{long_turn}\nZanzibar Street", ""]
 
 
 def test_user_text_refuses_a_bound_below_one():
