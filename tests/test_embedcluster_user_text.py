@@ -132,10 +132,15 @@ DAY = [
 ]
 
 
+def _facets(day: pl.DataFrame, requests: list[str]) -> pl.DataFrame:
+    return day.select("conversation_id").with_columns(request=pl.Series(requests))
+
+
 def _materialize_embeddings(
-    conversations_frame: pl.DataFrame, requests: list[str], embedder: CountingEmbedder
+    conversations_frame: pl.DataFrame, facets_frame: pl.DataFrame, embedder: CountingEmbedder | None = None
 ):
-    """The real ``embeddings`` asset over fixed conversations and facets, with ``embedder``."""
+    """The real ``embeddings`` asset over fixed conversations and facets, with ``embedder`` (else
+    the configured one)."""
     from dagster import asset, materialize
 
     from clio_dagster.assets.embeddings import embeddings
@@ -154,7 +159,7 @@ def _materialize_embeddings(
 
     @asset(partitions_def=DAILY, name="facets")
     def fixed_facets() -> pl.DataFrame:
-        return conversations_frame.select("conversation_id").with_columns(request=pl.Series(requests))
+        return facets_frame
 
     settings = ClioSettings()
     result = materialize(
@@ -163,7 +168,7 @@ def _materialize_embeddings(
         resources={
             "settings": settings,
             "io_manager": RestrictedFileIOManager(settings=settings),
-            "embedder": FixedEmbedder(),
+            "embedder": FixedEmbedder() if embedder is not None else EmbedderResource(),
         },
         raise_on_error=False,
     )
@@ -185,7 +190,7 @@ def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_
     )
     embedder.embedded.clear()
 
-    result, partition = _materialize_embeddings(day, ["bread", "hotel", "taxi"], embedder)
+    result, partition = _materialize_embeddings(day, _facets(day, ["bread", "hotel", "taxi"]), embedder)
 
     assert result.success
     assert embedder.embedded == ["a cab at ten"]  # the stored shard was not embedded again
@@ -199,42 +204,15 @@ def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_
 def test_llm_backends_embed_the_request_facet(clio_home, monkeypatch):
     monkeypatch.setenv("CLIO_EMBED_INPUT", "request")
     embedder = CountingEmbedder()
-    result, _ = _materialize_embeddings(conversations(*DAY), ["bread", "hotel", "taxi"], embedder)
+    day = conversations(*DAY)
+    result, _ = _materialize_embeddings(day, _facets(day, ["bread", "hotel", "taxi"]), embedder)
     assert result.success
     assert sorted(embedder.embedded) == ["bread", "hotel", "taxi"]
 
 
 def test_facets_out_of_step_with_the_conversations_fail_the_step(clio_home):
     day = conversations(*DAY)
-    shuffled = day.reverse()
-
-    from dagster import asset, materialize
-
-    from clio_dagster.assets.embeddings import embeddings
-    from clio_dagster.assets.partitions import DAILY
-    from clio_dagster.resources.embedder import EmbedderResource
-    from clio_dagster.resources.settings import ClioSettings
-    from clio_dagster.resources.storage import RestrictedFileIOManager
-
-    @asset(partitions_def=DAILY, name="conversations")
-    def fixed_conversations() -> pl.DataFrame:
-        return day
-
-    @asset(partitions_def=DAILY, name="facets")
-    def fixed_facets() -> pl.DataFrame:
-        return shuffled.select("conversation_id").with_columns(request=pl.lit("x"))
-
-    settings = ClioSettings()
-    result = materialize(
-        [fixed_conversations, fixed_facets, embeddings],
-        partition_key="2026-01-01",
-        resources={
-            "settings": settings,
-            "io_manager": RestrictedFileIOManager(settings=settings),
-            "embedder": EmbedderResource(),
-        },
-        raise_on_error=False,
-    )
+    result, _ = _materialize_embeddings(day, _facets(day.reverse(), ["x", "x", "x"]))
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "not in the same order" in failure.event_specific_data.error.to_string()
