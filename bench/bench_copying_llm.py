@@ -23,36 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-COPIED_FIELDS = {"request", "task", "title", "description"}
-
 
 def planted_strings(corpus: Path) -> set[str]:
     with (corpus / "labels.jsonl").open(encoding="utf-8") as handle:
         return {s for line in handle for s in (json.loads(line).get("pii") or []) if len(s) >= 6}
-
-
-def copying_responder(planted: set[str]):
-    import llm_support
-
-    def copy(value: Any, found: list[str], key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: copy(v, found, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [copy(v, found, key) for v in value]
-        if isinstance(value, str) and key == "title":
-            return f"{value[: max(10, 100 - len(found[0]))]} for {found[0]}"[:120]
-        if isinstance(value, str) and key in COPIED_FIELDS:
-            return f"{value} Written for {found[0]}; contact {', '.join(found[1:]) or found[0]}."[:590]
-        return value
-
-    def respond(request) -> dict[str, Any]:
-        answer = llm_support.server_module.default_responder(request)
-        found = sorted(s for s in planted if s in request.prompt_text)[:3]
-        if not found or "scores" in answer:
-            return answer
-        return copy(answer, found)
-
-    return respond
 
 
 def main() -> None:
@@ -73,16 +47,12 @@ def main() -> None:
     planted = planted_strings(args.corpus)
     dates = args.dates or sorted({json.loads(line)["date"] for line in (args.corpus / "labels.jsonl").open()})
     home = Path(tempfile.mkdtemp(prefix="clio-copying-"))
-    with llm_support.ProtocolServer(responder=copying_responder(planted)) as server:
+    with llm_support.ProtocolServer(responder=llm_support.copying_responder(planted)) as server:
         os.environ.update(
             {
                 "CLIO_HOME": str(home),
                 "CLIO_INPUT": str(args.corpus / "conversations.jsonl"),
-                "CLIO_LLM_BACKEND": args.provider,
-                "CLIO_LLM_MODEL": llm_support.MODELS[args.provider],
-                "CLIO_LLM_API_BASE": server.url if args.provider == "anthropic" else server.openai_base,
-                "ANTHROPIC_API_KEY": "bench",
-                "OPENAI_API_KEY": "bench",
+                **llm_support.server_env(server, args.provider),
             }
         )
         settings = Settings()

@@ -68,14 +68,14 @@ def rescore(
 ) -> None:
     """Coordination and disagreement of each saved day again, with the current code, in date order
     (coordination reads the previous days' evidence); optionally with the plants retimed."""
+    from clio_dagster.assets.safety import COORDINATION_HISTORY
     from clio_dagster.core.files import write_restricted_bytes
     from clio_dagster.core.safety.coordination import HISTORY_SCHEMA, CoordinationParams, detect_coordination
     from clio_dagster.core.safety.disagreement import disagreement_report
     from clio_dagster.core.safety.templates import TemplateParams, template_text
 
     params = CoordinationParams(templates=TemplateParams(seed=settings.seed))
-    # where the restricted store keeps the `coordination_history` asset of each day
-    COORDINATION_HISTORY = "coordination_history.parquet"
+    history_file = f"{COORDINATION_HISTORY}.parquet"  # as the restricted store names the asset's output
     for date in dates:
         restricted = settings.restricted_partition(date)
         facets = pl.read_parquet(restricted / "facets.parquet")
@@ -93,9 +93,9 @@ def rescore(
         embeddings = np.load(restricted / "embeddings.npy", mmap_mode="r")
         history = pl.concat(
             [
-                pl.read_parquet(settings.restricted_partition(d) / COORDINATION_HISTORY)
+                pl.read_parquet(settings.restricted_partition(d) / history_file)
                 for d in dates
-                if d < date and (settings.restricted_partition(d) / COORDINATION_HISTORY).exists()
+                if d < date and (settings.restricted_partition(d) / history_file).exists()
             ]
             or [pl.DataFrame(schema=HISTORY_SCHEMA)]
         )
@@ -103,7 +103,7 @@ def rescore(
         result = detect_coordination(rows, embeddings, params, date=date, history=history)
         print(f"{date}: coordination {time.perf_counter() - started:.1f} s", file=sys.stderr)
         write_restricted_bytes(restricted / "coordinated.parquet", _parquet_bytes(result.groups))
-        write_restricted_bytes(restricted / COORDINATION_HISTORY, _parquet_bytes(result.history))
+        write_restricted_bytes(restricted / history_file, _parquet_bytes(result.history))
         assignments = pl.read_parquet(restricted / "assignments.parquet")
         report = disagreement_report(
             rows.join(assignments, on="conversation_id", how="left", maintain_order="left")

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from env_support import use_clio_env
 
 PG_URL = os.environ.get("CLIO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CHROMIUM = Path("/usr/bin/chromium")
+# no network beyond the page under test: no QUIC, updates, sync or background fetches
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -40,3 +53,20 @@ def sample_corpus(tmp_path_factory: pytest.TempPathFactory):
 
     out = tmp_path_factory.mktemp("sample")
     return generate_sample(out, days=2, conversations=1500, seed=7, malformed=12)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Headless Debian chromium through playwright, for the browser tests of the explorer and serve
+    (one per module: a playwright session lives no longer than the tests that drive it)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

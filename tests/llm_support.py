@@ -63,8 +63,24 @@ def conversations(texts: list[str], *, turns: int = 1) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=CONVERSATIONS_SCHEMA)
 
 
+def api_base(server: Any, provider: str) -> str:
+    """Where ``provider``'s SDK reaches the protocol server."""
+    return server.url if provider == "anthropic" else server.openai_base
+
+
+def server_env(server: Any, provider: str) -> dict[str, str]:
+    """The environment that points a whole pipeline run at the protocol server through ``provider``."""
+    return {
+        "CLIO_LLM_BACKEND": provider,
+        "CLIO_LLM_MODEL": MODELS[provider],
+        "CLIO_LLM_API_BASE": api_base(server, provider),
+        "ANTHROPIC_API_KEY": "test-key",
+        "OPENAI_API_KEY": "test-key",
+    }
+
+
 def settings_for(server: Any, provider: str, home: Path, **fields: Any) -> Settings:
-    base = server.url if provider == "anthropic" else server.openai_base
+    base = api_base(server, provider)
     values = {"llm_backend": provider, "llm_model": MODELS[provider], "llm_api_base": base, "home": home}
     return Settings(**{**values, **fields})
 
@@ -78,3 +94,34 @@ def backends_for(
         settings, **{"backoff_initial_s": 0.02, "backoff_max_s": 2.0, **(options or {})}
     )
     return build_llm_backends(settings, settings.cache_dir, opts)
+
+
+COPIED_FIELDS = {"request", "task", "title", "description"}
+
+
+def copying_responder(planted: set[str]):
+    """The scripted answers of a weak or injected model that copies private details: each facet,
+    title and description carries the ``planted`` strings it saw in its prompt. Its auditor keeps
+    the scripted rule (it flags only emails and long digit runs)."""
+
+    def copy(value: Any, found: list[str], key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: copy(v, found, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [copy(v, found, key) for v in value]
+        # cut to the schema's 120 and 600 characters, so a long planted string (an address on
+        # real data) still gives a valid answer, which the screen must judge, not a re-ask
+        if isinstance(value, str) and key == "title":
+            return f"{value[: max(10, 100 - len(found[0]))]} for {found[0]}"[:120]
+        if isinstance(value, str) and key in COPIED_FIELDS:
+            return f"{value} Written for {found[0]}; contact {', '.join(found[1:]) or found[0]}."[:590]
+        return value
+
+    def respond(request) -> dict[str, Any]:
+        answer = server_module.default_responder(request)
+        found = sorted(s for s in planted if s in request.prompt_text)[:3]
+        if not found or "scores" in answer:
+            return answer
+        return copy(answer, found)
+
+    return respond

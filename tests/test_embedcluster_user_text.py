@@ -9,7 +9,7 @@ import pytest
 from clio_dagster.config import Settings
 from clio_dagster.core.clustering.embed import DistinctRows
 from clio_dagster.core.clustering.vector_cache import VectorCache, concatenate_rows, embed_shards
-from clio_dagster.core.user_text import user_texts
+from clio_dagster.core.user_text import all_user_text, user_texts
 
 
 def conversations(*turns: list[tuple[str, str]]) -> pl.DataFrame:
@@ -32,6 +32,16 @@ def test_user_text_joins_user_turns_only_and_keeps_whole_turns_within_the_bound(
     # the first turn alone is cut rather than dropped; a turn that does not fit whole is left out
     assert user_texts(day, max_chars=8).to_list() == ["bake bre", "only thi", "a" * 8, ""]
     assert user_texts(day, max_chars=15).to_list()[0] == "bake bread"  # each turn counts its newline
+
+
+def test_all_user_text_keeps_every_user_word_past_any_bound():
+    long_turn = "word " * 500
+    day = conversations(
+        [("user", "hi"), ("assistant", "SECRET ANSWER"), ("user", long_turn), ("user", "Zanzibar Street")],
+        [("assistant", "hello")],
+    )
+    texts = day.select(all_user_text())["user_text"].to_list()
+    assert texts == [f"hi\n{long_turn}\nZanzibar Street", ""]
 
 
 def test_user_text_refuses_a_bound_below_one():
@@ -122,10 +132,15 @@ DAY = [
 ]
 
 
+def _facets(day: pl.DataFrame, requests: list[str]) -> pl.DataFrame:
+    return day.select("conversation_id").with_columns(request=pl.Series(requests))
+
+
 def _materialize_embeddings(
-    conversations_frame: pl.DataFrame, requests: list[str], embedder: CountingEmbedder
+    conversations_frame: pl.DataFrame, facets_frame: pl.DataFrame, embedder: CountingEmbedder | None = None
 ):
-    """The real ``embeddings`` asset over fixed conversations and facets, with ``embedder``."""
+    """The real ``embeddings`` asset over fixed conversations and facets, with ``embedder`` (else
+    the configured one)."""
     from dagster import asset, materialize
 
     from clio_dagster.assets.embeddings import embeddings
@@ -144,7 +159,7 @@ def _materialize_embeddings(
 
     @asset(partitions_def=DAILY, name="facets")
     def fixed_facets() -> pl.DataFrame:
-        return conversations_frame.select("conversation_id").with_columns(request=pl.Series(requests))
+        return facets_frame
 
     settings = ClioSettings()
     result = materialize(
@@ -153,7 +168,7 @@ def _materialize_embeddings(
         resources={
             "settings": settings,
             "io_manager": RestrictedFileIOManager(settings=settings),
-            "embedder": FixedEmbedder(),
+            "embedder": FixedEmbedder() if embedder is not None else EmbedderResource(),
         },
         raise_on_error=False,
     )
@@ -175,7 +190,7 @@ def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_
     )
     embedder.embedded.clear()
 
-    result, partition = _materialize_embeddings(day, ["bread", "hotel", "taxi"], embedder)
+    result, partition = _materialize_embeddings(day, _facets(day, ["bread", "hotel", "taxi"]), embedder)
 
     assert result.success
     assert embedder.embedded == ["a cab at ten"]  # the stored shard was not embedded again
@@ -189,42 +204,15 @@ def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_
 def test_llm_backends_embed_the_request_facet(clio_home, monkeypatch):
     monkeypatch.setenv("CLIO_EMBED_INPUT", "request")
     embedder = CountingEmbedder()
-    result, _ = _materialize_embeddings(conversations(*DAY), ["bread", "hotel", "taxi"], embedder)
+    day = conversations(*DAY)
+    result, _ = _materialize_embeddings(day, _facets(day, ["bread", "hotel", "taxi"]), embedder)
     assert result.success
     assert sorted(embedder.embedded) == ["bread", "hotel", "taxi"]
 
 
 def test_facets_out_of_step_with_the_conversations_fail_the_step(clio_home):
     day = conversations(*DAY)
-    shuffled = day.reverse()
-
-    from dagster import asset, materialize
-
-    from clio_dagster.assets.embeddings import embeddings
-    from clio_dagster.assets.partitions import DAILY
-    from clio_dagster.resources.embedder import EmbedderResource
-    from clio_dagster.resources.settings import ClioSettings
-    from clio_dagster.resources.storage import RestrictedFileIOManager
-
-    @asset(partitions_def=DAILY, name="conversations")
-    def fixed_conversations() -> pl.DataFrame:
-        return day
-
-    @asset(partitions_def=DAILY, name="facets")
-    def fixed_facets() -> pl.DataFrame:
-        return shuffled.select("conversation_id").with_columns(request=pl.lit("x"))
-
-    settings = ClioSettings()
-    result = materialize(
-        [fixed_conversations, fixed_facets, embeddings],
-        partition_key="2026-01-01",
-        resources={
-            "settings": settings,
-            "io_manager": RestrictedFileIOManager(settings=settings),
-            "embedder": EmbedderResource(),
-        },
-        raise_on_error=False,
-    )
+    result, _ = _materialize_embeddings(day, _facets(day.reverse(), ["x", "x", "x"]))
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "not in the same order" in failure.event_specific_data.error.to_string()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -91,12 +95,44 @@ def test_partition_end_to_end(corpus_env: Settings, sample_corpus):
     assert planted and not [s for s in planted if s in text]
 
 
-def test_rerun_gives_byte_identical_public_outputs(corpus_env: Settings, sample_corpus):
+def _home_files(home: Path) -> dict[str, bytes]:
+    """Every public and restricted file under ``home`` but the step scratch (``_steps``: transient
+    step outputs, some with timings), by path relative to the home."""
+    return {
+        str(p.relative_to(home)): p.read_bytes()
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and "_steps" not in p.relative_to(home).parts
+    }
+
+
+def test_same_input_gives_byte_identical_outputs_in_a_rerun_and_in_another_process(
+    corpus_env: Settings, sample_corpus, tmp_path
+):
+    """Re-materialising a day keeps its public bytes; another process with another hash seed,
+    writing to a fresh home, gets every public and restricted file byte for byte: no set, hash or
+    thread order reaches a written row."""
     date = _first_date(sample_corpus)
     assert run_partition(date, DagsterInstance.ephemeral()).success
-    first = _public_bytes(corpus_env, date)
+    first = _home_files(corpus_env.home)
+    assert {f"public/{date}/hierarchy.json", f"restricted/{date}/assignments.parquet"} <= set(first)
     assert run_partition(date, DagsterInstance.ephemeral()).success
-    assert _public_bytes(corpus_env, date) == first
+    assert _public_bytes(corpus_env, date) == {
+        name.removeprefix(f"public/{date}/"): data
+        for name, data in first.items()
+        if name.startswith(f"public/{date}/")
+    }
+
+    other = tmp_path / "another-home"
+    hash_seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
+    script = (
+        "import sys; from dagster import DagsterInstance; from clio_dagster.runner import run_partition;"
+        f"sys.exit(0 if run_partition({date!r}, DagsterInstance.ephemeral()).success else 1)"
+    )
+    env = {**os.environ, "CLIO_HOME": str(other), "PYTHONHASHSEED": hash_seed}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    second = _home_files(other)
+    assert sorted(second) == sorted(first)
+    assert [name for name in first if first[name] != second[name]] == []
 
 
 def test_threshold_violation_blocks_publication(corpus_env: Settings, sample_corpus, monkeypatch):

@@ -17,6 +17,7 @@ from clio_dagster.core.privacy.gate import (
     PublicationBlocked,
     PublicationRules,
     PublicWriter,
+    TextFinding,
     markdown_strings,
     verify_public_files,
 )
@@ -377,3 +378,20 @@ def test_what_the_screen_passes_the_gate_passes() -> None:
         ]
     )
     assert _verify(_files(public)) == set()  # the gate, judging every file's bytes, finds nothing more
+
+
+def test_a_redacted_span_across_title_and_description_keeps_them_apart() -> None:
+    """Found by running the sample twice: a verbatim run judged on the joined text ran from the
+    title's end into the description, and cutting it made the description part of the title
+    (over the 120-character limit of a title, so the audit step failed)."""
+    title = "Plan winter heating for an old house with " + "drafty windows " * 4
+    description = "Quoted words here. Users compare boilers, insulation and heat pumps " * 2
+    node = HierarchyNode(
+        id="n", parent_id=None, depth=0, is_leaf=True, title=title, description=description, cluster_ids=[0]
+    )
+    start = title.index("with")
+    end = len(title) + 1 + description.index(" Users")
+    renamed = redact_findings(node, [TextFinding("VERBATIM", start, end)])
+    assert renamed is not None
+    assert renamed.title == "Plan winter heating for an old house"
+    assert renamed.description == " ".join(description[description.index("Users") :].split())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
@@ -22,8 +21,6 @@ from clio_dagster.config import Settings
 from clio_dagster.runner import run_partition
 
 pytestmark = pytest.mark.slow
-
-COPIED_FIELDS = {"request", "task", "title", "description"}
 
 
 @pytest.fixture(scope="module")
@@ -57,31 +54,6 @@ def private_corpus(tmp_path_factory) -> tuple[Path, list[str], set[str]]:
     return path, sample.dates, planted
 
 
-def copying_responder(planted: set[str]):
-    """The scripted answers, with the private details of the prompt written into every text field."""
-    import llm_support
-
-    def copy(value: Any, found: list[str], key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: copy(v, found, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [copy(v, found, key) for v in value]
-        if isinstance(value, str) and key == "title":  # titles are capped at 120 characters
-            return f"{value[: 100 - len(found[0])]} for {found[0]}"
-        if isinstance(value, str) and key in COPIED_FIELDS:
-            return f"{value} Written for {found[0]}; contact {', '.join(found[1:]) or found[0]}."
-        return value
-
-    def respond(request) -> dict[str, Any]:
-        answer = llm_support.server_module.default_responder(request)
-        found = sorted(s for s in planted if s in request.prompt_text)[:3]
-        if not found or "scores" in answer:  # the auditor keeps its scripted rule
-            return answer
-        return copy(answer, found)
-
-    return respond
-
-
 @pytest.mark.parametrize("provider", ["anthropic", "litellm"])
 def test_a_model_that_copies_private_details_publishes_every_day_with_none_of_them(
     provider, private_corpus, clio_home, monkeypatch
@@ -89,16 +61,12 @@ def test_a_model_that_copies_private_details_publishes_every_day_with_none_of_th
     import llm_support
 
     path, dates, planted = private_corpus
-    with llm_support.ProtocolServer(responder=copying_responder(planted)) as server:
+    with llm_support.ProtocolServer(responder=llm_support.copying_responder(planted)) as server:
         monkeypatch.setenv("CLIO_INPUT", str(path))
-        monkeypatch.setenv("CLIO_LLM_BACKEND", provider)
-        monkeypatch.setenv("CLIO_LLM_MODEL", llm_support.MODELS[provider])
-        base = server.url if provider == "anthropic" else server.openai_base
-        monkeypatch.setenv("CLIO_LLM_API_BASE", base)
+        for name, value in llm_support.server_env(server, provider).items():
+            monkeypatch.setenv(name, value)
         monkeypatch.setenv("CLIO_MIN_UNIQUE_USERS", "10")
         monkeypatch.setenv("CLIO_MIN_CONVERSATIONS", "10")
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         outcomes = [run_partition(date, DagsterInstance.ephemeral()) for date in dates]
     assert [(o.date, o.success, o.reason) for o in outcomes] == [(d, True, "") for d in dates]
     settings = Settings()

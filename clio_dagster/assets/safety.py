@@ -18,6 +18,8 @@ from clio_dagster.resources.settings import ClioSettings
 
 # coordination judges each account over this many days before the partition (its own history asset)
 COORDINATION_WINDOW_DAYS = 7
+# the asset of each day's payload evidence; the restricted store keeps it as `<name>.parquet`
+COORDINATION_HISTORY = "coordination_history"
 
 
 @asset(partitions_def=DAILY, kinds={"polars"}, group_name="safety", backfill_policy=PER_DAY)
@@ -57,7 +59,7 @@ def disagreement(
 @multi_asset(
     outs={
         "coordinated": AssetOut(kinds={"faiss", "polars"}, group_name="safety"),
-        "coordination_history": AssetOut(
+        COORDINATION_HISTORY: AssetOut(
             kinds={"polars"},
             group_name="safety",
             description="Each day's payload evidence per account, which the next days' coordination reads.",
@@ -66,7 +68,7 @@ def disagreement(
     # the same asset's previous days: `window` loads whichever exist
     ins={
         "history": AssetIn(
-            "coordination_history",
+            COORDINATION_HISTORY,
             partition_mapping=TimeWindowPartitionMapping(
                 start_offset=-COORDINATION_WINDOW_DAYS, end_offset=-1
             ),
@@ -110,7 +112,7 @@ def coordinated(
     history = history if history.width else pl.DataFrame(schema=HISTORY_SCHEMA)
     result = detect_coordination(rows, embeddings, params, date=date, history=history)
     groups = result.groups
-    yield Output(result.history, output_name="coordination_history")
+    yield Output(result.history, output_name=COORDINATION_HISTORY)
     yield Output(
         groups,
         output_name="coordinated",

@@ -28,6 +28,15 @@ def user_messages() -> pl.Expr:
     )
 
 
+def all_user_text() -> pl.Expr:
+    """Every user message of each conversation joined by newlines, unbounded.
+
+    For scans that must see every word a user wrote (the audit's rare terms): a bound would let a
+    name that sits past it reach a public title unnoticed. Embeddings and facets use :func:`user_text`.
+    """
+    return user_messages().list.join("\n").fill_null("").alias("user_text")
+
+
 def user_text(max_chars: int) -> pl.Expr:
     """Each conversation's user messages joined by newlines, cut to ``max_chars`` characters.
 

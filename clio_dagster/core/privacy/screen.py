@@ -96,7 +96,10 @@ def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> Cluster
     """
     text = node_text(node)
     for start, end in _merged_spans(findings):
-        text = text[:start] + text[end:]
+        # a span across the title's end and the description's start (a verbatim run judged on
+        # the joined text) must not join the two: the description would become part of the title
+        line_break = "\n" if "\n" in text[start:end] else ""
+        text = text[:start] + line_break + text[end:]
     title, _, description = text.partition("\n")
     title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
     description = " ".join(description.split())

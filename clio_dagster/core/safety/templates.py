@@ -24,6 +24,7 @@ from clio_dagster.core.safety.minhash import (
     minhash_signatures,
     unique_pairs,
 )
+from clio_dagster.core.user_text import user_messages
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,14 @@ class TemplateParams:
 
 
 def template_text(max_chars: int = 2000) -> pl.Expr:
-    """The users' own words of each conversation (user messages joined), for the template signal."""
-    return (
-        pl.col("messages")
-        .list.eval(
-            pl.when(pl.element().struct.field("role") == "user").then(pl.element().struct.field("content"))
-        )
-        .list.drop_nulls()
-        .list.join(" ")
-        .str.slice(0, max_chars)
-        .alias("text")
-    )
+    """The users' own words of each conversation (user messages joined by spaces), for the template
+    signal.
+
+    Not :func:`~clio_dagster.core.user_text.user_text`: templates compare the first
+    ``TemplateParams.max_words`` words in order, so the bound is on characters, not whole turns (a
+    whole-turn bound would drop a long second message and the words it contributes).
+    """
+    return user_messages().list.join(" ").str.slice(0, max_chars).alias("text")
 
 
 def template_texts(conversations: pl.DataFrame, max_chars: int = 2000) -> pl.Series:
