@@ -91,11 +91,19 @@ def test_keep_ids_keeps_the_taxonomy_ids_where_matching_would_rename():
             "share": [1.0],
             "concerning_mean": [1.0],
             "centroid": [[1.0, 0.0]],
+            "member_floor": [None],
         },
         schema=SNAPSHOT_SCHEMA,
     )
     nodes = pl.DataFrame(
-        {"node_id": ["n0-0000@2026-11-01"], "depth": [0], "share": [1.0], "concerning_mean": [1.0]}
+        {
+            "node_id": ["n0-0000@2026-11-01"],
+            "depth": [0],
+            "share": [1.0],
+            "concerning_mean": [1.0],
+            "novel_share": [0.0],
+            "novel_sampled": [10],
+        }
     )
     drifted = np.array([[0.6, 0.8]], dtype=np.float32)  # cosine 0.6: below the matching bar
     matched = track_nodes("2026-11-02", nodes, drifted, history)
