@@ -245,7 +245,7 @@ def _window(centroids: np.ndarray, floors: list[float | None], depths: list[int]
     return frame.with_columns(pl.Series("member_floor", floors, dtype=pl.Float64))
 
 
-def test_a_conversation_is_novel_below_the_floor_of_every_past_cluster():
+def test_a_conversation_is_novel_below_the_floor_of_its_nearest_past_cluster():
     axes = np.eye(3, DIM, dtype=np.float32)
     # a tight topic on axis 0, a broad one on axis 1, and a hierarchy node (never a reference) on axis 2
     window = _window(axes, [0.9, 0.3, None], [CLUSTER_DEPTH, CLUSTER_DEPTH, 0])
@@ -256,11 +256,13 @@ def test_a_conversation_is_novel_below_the_floor_of_every_past_cluster():
                 axes[0] + 0.9 * axes[2],  # cosine 0.74: nearer than anything else, yet not its kind
                 axes[1] + 2.0 * axes[2],  # cosine 0.45 to the broad topic: within its spread
                 axes[2],  # like the node only
+                # within the broad topic's spread (0.47) but nearer the tight one (0.79), unlike it
+                1.0 * axes[0] + 0.6 * axes[1] + 0.5 * axes[2],
             ]
         )
     )
-    every = np.arange(4)
-    assert novel_rows(rows, every, window, block=3).tolist() == [False, True, False, True]
+    every = np.arange(len(rows))
+    assert novel_rows(rows, every, window, block=3).tolist() == [False, True, False, True, True]
     assert novel_rows(rows, every, window.clear()).all()  # nothing to be like
     floorless = window.with_columns(pl.lit(None, pl.Float64).alias("member_floor"))
     assert not novel_rows(rows[:3], every[:3], floorless).any()  # stored before floors existed

@@ -8,13 +8,14 @@ Being *new* is decided separately, because the hierarchy is rebuilt every day: l
 parents regroup differently, so a node can lose the one-to-one matching while its topic is old.
 Newness is judged conversation by conversation against the window's base clusters, each with its
 *member floor*: the cosine to its centroid that all but its least typical tenth of members reach.
-A conversation is *novel* when it is below the floor of every base cluster of the window: it would
-not have fitted any topic seen there as well as that topic's own conversations did. Measured
-against each cluster's own spread, the test needs no cosine bar tied to one embedder or input: a
-broad topic is judged by its broad spread, a tight one by its tight spread. A node is *emerging*
-when, at 95% confidence (Wilson lower bound), more than ``emerging_share`` of its conversations are
-novel, never on the first day ever tracked; and a parent is emerging only if all of its children are (see
-:func:`settle_parents`).
+A conversation is *novel* when it is below the floor of the window's cluster nearest to it: it
+would have been assigned to that topic, yet fits it worse than nine in ten of the topic's own
+conversations did. Measured against each cluster's own spread, the test needs no cosine bar tied
+to one embedder or input; and only the nearest cluster may explain a conversation, because a
+diffuse cluster has a low floor that a great many unrelated conversations would clear. A node is
+*emerging* when, at 95% confidence (Wilson lower bound), more than ``emerging_share`` of its
+conversations are novel, never on the first day ever tracked; and a parent is emerging only if all
+of its children are (see :func:`settle_parents`).
 """
 
 from __future__ import annotations
@@ -185,9 +186,10 @@ def novelty_sample(labels: np.ndarray, per_cluster: int) -> tuple[np.ndarray, np
 def novel_rows(
     embeddings: np.ndarray, rows: np.ndarray, window: pl.DataFrame, block: int = 4096
 ) -> np.ndarray:
-    """Whether each of ``embeddings[rows]`` is novel: below the member floor of every base cluster in
-    ``window`` (all are novel against a window without clusters). A cluster stored without a floor
-    (before floors existed) explains every row, so an upgrade raises no false alarms."""
+    """Whether each of ``embeddings[rows]`` is novel: below the member floor of the base cluster of
+    ``window`` nearest to it (all are novel against a window without clusters). A cluster stored
+    without a floor (before floors existed) explains every row nearest to it, so an upgrade raises
+    no false alarms."""
     clusters = window.filter(pl.col("depth") == CLUSTER_DEPTH)
     novel = np.ones(len(rows), dtype=bool)
     if clusters.height == 0 or len(rows) == 0:
@@ -195,8 +197,9 @@ def novel_rows(
     centroids = np.asarray(clusters["centroid"].to_list(), dtype=np.float32).reshape(clusters.height, -1)
     floors = clusters["member_floor"].fill_null(-np.inf).to_numpy().astype(np.float32)
     for start in range(0, len(rows), block):
-        units = unit_rows(gather_rows(embeddings, rows[start : start + block]))
-        novel[start : start + block] = ((units @ centroids.T) < floors).all(axis=1)
+        similarity = unit_rows(gather_rows(embeddings, rows[start : start + block])) @ centroids.T
+        nearest = similarity.argmax(axis=1)
+        novel[start : start + block] = similarity[np.arange(len(nearest)), nearest] < floors[nearest]
     return novel
 
 
