@@ -19,6 +19,10 @@ topic planted on the last day. Prints one JSON line per day:
   cosine to every centroid of the trailing days): how many each flags, and how many of those are
   mostly the planted topic. Smaller thresholds publish smaller nodes, so this is the precision
   an analyst would get at any threshold.
+
+``--assign-bars`` prints instead, for the last day against each earlier day's stored taxonomy,
+the share of the planted topic and of the other conversations that assign mode would leave
+unassigned at each cosine bar (``CLIO_TAXONOMY_MIN_SIMILARITY``).
 """
 
 from __future__ import annotations
@@ -122,14 +126,45 @@ def day_figures(
     return figures, tracked.snapshot
 
 
+def assign_bars(restricted: Path, labels: pl.DataFrame, bars=(0.35, 0.4, 0.45, 0.5, 0.55)) -> None:
+    from clio_dagster.core.taxonomy.reuse import load_taxonomy, rebuilt_dates
+
+    last = sorted(p.name for p in restricted.iterdir() if (p / "embeddings.npy").exists())[-1]
+    embeddings = np.load(restricted / last / "embeddings.npy", mmap_mode="r")
+    ids = pl.read_parquet(restricted / last / "base_clusters.parquet").select("conversation_id")
+    planted = ids.join(labels, on="conversation_id", how="left", maintain_order="left")["planted"]
+    new = (planted == tns_real_support.EMERGING).fill_null(False).to_numpy()
+    for taxonomy_date in rebuilt_dates(restricted, last):
+        centroids = unit_rows(load_taxonomy(restricted, taxonomy_date).centroids)
+        best = (unit_rows(np.asarray(embeddings, dtype=np.float32)) @ centroids.T).max(axis=1)
+        for bar in bars:
+            out = best < bar
+            print(
+                json.dumps(
+                    {
+                        "day": last,
+                        "taxonomy": taxonomy_date,
+                        "bar": bar,
+                        "new_topic_unassigned": f"{(out & new).sum()}/{new.sum()}",
+                        "other_unassigned": f"{(out & ~new).sum()}/{(~new).sum()}",
+                        "bucket": int(out.sum()),
+                    }
+                )
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("home", type=Path)
     parser.add_argument("--min-conversations", type=int, default=10)
+    parser.add_argument("--assign-bars", action="store_true")
     args = parser.parse_args()
     labels = pl.read_ndjson(args.corpus / "labels.jsonl")
     restricted = args.home / "restricted"
+    if args.assign_bars:
+        assign_bars(restricted, labels)
+        return
     dates = sorted(p.name for p in restricted.iterdir() if (p / "audited_hierarchy.json").exists())
     history = pl.DataFrame(schema=SNAPSHOT_SCHEMA)
     for date in dates:
