@@ -53,7 +53,9 @@ TRENDS_SCHEMA = pl.Schema(
         "share": pl.Float64,
         "concerning_mean": pl.Float64,
         "matched_similarity": pl.Float64,  # null when new
-        "novel_share": pl.Float64,  # estimated share of its conversations unlike every cluster of the window
+        # estimated share of its conversations below the floor of their nearest cluster of the
+        # window (novel_rows); null on the first day
+        "novel_share": pl.Float64,
         "novel_sampled": pl.Int64,  # how many of its conversations that estimate is from
         "previous_share": pl.Float64,  # share on the latest earlier day with this id, else null
         "trailing_mean_share": pl.Float64,  # over the window's days, 0 on days the id was absent
@@ -274,8 +276,9 @@ def track_nodes(
     ``nodes``: node_id, depth, share, concerning_mean, aligned with ``centroids``, and the node's
     novelty measured against the same window (:func:`novel_rows`): ``novel_share``, the weighted
     share of its sampled conversations that are novel, and ``novel_sampled``, how many were
-    sampled. Only history days in ``[date - window_days, date)`` count. New ids are ``<node_id>@<date>``; with
-    ``params.keep_ids`` every node keeps its ``node_id`` (matched_similarity: to its own last centroid).
+    sampled. Only history days in ``[date - window_days, date)`` count. New ids are
+    ``<node_id>@<date>``; with ``params.keep_ids`` every node keeps its ``node_id``
+    (matched_similarity: to its own last centroid).
     """
     params = params or TrendParams()
     window = trailing_window(history, date, params.window_days)
