@@ -120,7 +120,9 @@ class HierarchyNode(BaseModel):
     description: str
     cluster_ids: list[int]  # base clusters under this node
     audit_score: int | None = None  # set by the audit stage (LLM auditor); None on the local backend
-    emerging: bool | None = None  # set by taxonomy tracking: no match in the trailing window
+    emerging: bool | None = (
+        None  # set by taxonomy tracking: mostly conversations no topic of the trailing days fits
+    )
     previous_share: float | None = None
 
 

@@ -113,3 +113,39 @@ def test_a_window_input_loads_the_partitions_that_exist(tmp_path):
     assert stored["seen"].to_list() == ["2026-01-02,2026-01-04"]
     first = pl.read_parquet(settings.get().restricted_partition("2026-01-02") / "daily_rows.parquet")
     assert first["seen"].to_list() == [""]
+
+
+def test_a_window_input_loads_days_stored_before_a_column_was_added(tmp_path):
+    """An asset that gains a column (the taxonomy's member floors) still loads its earlier days:
+    the new column is null on them."""
+    from dagster import AssetIn, DailyPartitionsDefinition, TimeWindowPartitionMapping
+
+    from clio_dagster.resources.settings import ClioSettings
+    from clio_dagster.resources.storage import RestrictedFileIOManager
+
+    days = DailyPartitionsDefinition(start_date="2026-01-01")
+    window = TimeWindowPartitionMapping(start_offset=-3, end_offset=-1)
+    loaded: list[pl.DataFrame] = []
+
+    def rows_asset(with_floor: bool):
+        @asset(
+            name="rows",
+            partitions_def=days,
+            ins={"earlier": AssetIn("rows", partition_mapping=window, metadata={"window": True})},
+        )
+        def rows(context, earlier: pl.DataFrame) -> pl.DataFrame:
+            loaded.append(earlier)
+            frame = pl.DataFrame({"day": [context.partition_key]})
+            return frame.with_columns(pl.lit(0.5).alias("floor")) if with_floor else frame
+
+        return rows
+
+    settings = ClioSettings(home=str(tmp_path))
+    resources = {"settings": settings, "io_manager": RestrictedFileIOManager(settings=settings)}
+    assert materialize([rows_asset(False)], partition_key="2026-01-02", resources=resources).success
+    assert materialize([rows_asset(True)], partition_key="2026-01-03", resources=resources).success
+    assert materialize([rows_asset(True)], partition_key="2026-01-04", resources=resources).success
+    assert loaded[-1].sort("day").to_dicts() == [
+        {"day": "2026-01-02", "floor": None},
+        {"day": "2026-01-03", "floor": 0.5},
+    ]

@@ -106,7 +106,8 @@ class RestrictedFileIOManager(ConfigurableIOManager):
             restricted.restricted_partition(key) / f"{name}.parquet" for key in context.asset_partition_keys
         ]
         frames = [pl.read_parquet(path) for path in sorted(paths) if path.exists()]
-        return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+        # diagonal: a column added to an asset later is null on the days stored before it
+        return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
 def table_metadata(frame: pl.DataFrame) -> dict[str, object]:

@@ -10,15 +10,18 @@ import polars as pl
 
 from clio_dagster.core.privacy.publish import node_paths
 from clio_dagster.core.taxonomy.trends import (
+    CLUSTER_DEPTH,
     TrendParams,
+    member_floors,
     node_centroids,
+    novel_rows,
+    novelty_sample,
     settle_parents,
     snapshot,
     track_nodes,
+    trailing_window,
 )
 from clio_dagster.schema import HierarchyNode
-
-CLUSTER_DEPTH = -1
 
 
 @dataclass
@@ -37,21 +40,40 @@ def track_hierarchy(
     history: pl.DataFrame,
     params: TrendParams | None = None,
 ) -> TrackedHierarchy:
-    """Match today's nodes to the history by centroid; rename them so a persisting topic keeps its id.
+    """Match today's nodes to the history by centroid; rename them so a persisting topic keeps its id;
+    flag the nodes whose conversations are mostly unlike every base cluster of the trailing days.
 
     ``base`` (conversation_id, cluster_id), ``embeddings`` and ``concerning`` are aligned rows.
     """
+    params = params or TrendParams()
     paths = node_paths(base, nodes)["node_path"].to_list()
     ids, centroids = node_centroids(embeddings, paths)
+    sampled, weights = novelty_sample(base["cluster_id"].to_numpy(), params.novelty_sample)
+    novel = np.full(base.height, np.nan)
+    novel[sampled] = novel_rows(embeddings, sampled, trailing_window(history, date, params.window_days))
+    weight = np.zeros(base.height)
+    weight[sampled] = weights
     members = (
         pl.DataFrame(
-            {"node_path": paths, "concerning": concerning.cast(pl.Float64)},
+            {
+                "node_path": paths,
+                "concerning": concerning.cast(pl.Float64),
+                "novel": novel,
+                "weight": weight,
+            },
             schema_overrides={"node_path": pl.List(pl.Utf8)},  # a day with every node suppressed is all null
         )
         .explode("node_path")
         .drop_nulls("node_path")
         .group_by("node_path")
-        .agg(pl.len().alias("n"), pl.col("concerning").mean().alias("concerning_mean"))
+        .agg(
+            pl.len().alias("n"),
+            pl.col("concerning").mean().alias("concerning_mean"),
+            ((pl.col("novel").fill_nan(0.0) * pl.col("weight")).sum() / pl.col("weight").sum()).alias(
+                "novel_share"
+            ),
+            pl.col("novel").is_not_nan().sum().cast(pl.Int64).alias("novel_sampled"),
+        )
     )
     depth = {n.id: n.depth for n in nodes}
     frame = (
@@ -61,7 +83,7 @@ def track_hierarchy(
             pl.col("node_id").replace_strict(depth, return_dtype=pl.Int32).alias("depth"),
             (pl.col("n") / max(base.height, 1)).alias("share"),
         )
-        .select("node_id", "depth", "share", "concerning_mean")
+        .select("node_id", "depth", "share", "concerning_mean", "novel_share", "novel_sampled")
     )
     trends = settle_parents(
         track_nodes(date, frame, centroids, history, params), {n.id: n.parent_id for n in nodes}
@@ -87,21 +109,24 @@ def track_hierarchy(
         trends["concerning_mean"].to_list(),
         centroids,
     )
-    return TrackedHierarchy(
-        renamed, trends, pl.concat([today, _cluster_snapshot(date, base, embeddings, concerning)])
-    )
+    clusters = _cluster_snapshot(date, base, embeddings, concerning, params.floor_quantile)
+    return TrackedHierarchy(renamed, trends, pl.concat([today, clusters]))
 
 
 def _cluster_snapshot(
-    date: str, base: pl.DataFrame, embeddings: np.ndarray, concerning: pl.Series
+    date: str, base: pl.DataFrame, embeddings: np.ndarray, concerning: pl.Series, floor_quantile: float
 ) -> pl.DataFrame:
-    """Every base cluster's centroid, suppressed ones included, at depth -1 (``CLUSTER_DEPTH``).
+    """Every base cluster's centroid and member floor, suppressed ones included, at depth -1
+    (``CLUSTER_DEPTH``).
 
-    Never matched for ids (no node has that depth) but part of the history that decides whether
-    a topic is new: a topic too small to publish yesterday is not new today.
+    Never matched for ids (no node has that depth) but the history that decides whether a
+    conversation is novel: a topic too small to publish yesterday is not new today.
     """
     clusters = base["cluster_id"].cast(pl.Int64).to_list()
     ids, centroids = node_centroids(embeddings, [[f"cluster-{c}@{date}"] for c in clusters])
+    row_of = {node: i for i, node in enumerate(ids)}
+    rows = np.array([row_of[f"cluster-{c}@{date}"] for c in clusters], dtype=np.int64)
+    floors = member_floors(embeddings, rows, centroids, floor_quantile)
     stats = (
         pl.DataFrame({"node_id": [f"cluster-{c}@{date}" for c in clusters], "c": concerning.cast(pl.Float64)})
         .group_by("node_id")
@@ -109,5 +134,11 @@ def _cluster_snapshot(
     )
     ordered = pl.DataFrame({"node_id": ids}).join(stats, on="node_id", how="left", maintain_order="left")
     return snapshot(
-        date, ids, [CLUSTER_DEPTH] * len(ids), ordered["share"].to_list(), ordered["c"].to_list(), centroids
+        date,
+        ids,
+        [CLUSTER_DEPTH] * len(ids),
+        ordered["share"].to_list(),
+        ordered["c"].to_list(),
+        centroids,
+        floors,
     )
