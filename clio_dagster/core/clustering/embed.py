@@ -1,4 +1,5 @@
-"""Embedders for the `request` facet: the bundled offline multilingual model and optional backends.
+"""Embedders for clustering (the users' own words or the `request` facet): the bundled offline
+multilingual model and optional backends.
 
 Every embedder returns float32 rows of unit length, embeds each distinct text of a call once, and
 sets its thread count explicitly (the machine's cores are shared with the rest of the pipeline).

@@ -1,9 +1,9 @@
 """Embeddings computed once per day and shared between steps, keyed by what was embedded.
 
-A step that embeds the day's user text before the embeddings asset runs (the local facet backend
-scoring concern from the same vectors, say) stores its rows here, one entry per facet shard; the
-embeddings asset then loads them instead of embedding the day a second time, and removes them once
-the day's embeddings are written. An entry is named by :func:`embedding_fingerprint` of (embedder,
+The local facet backend embeds the day's user text before the embeddings asset runs (it scores
+concern from those vectors) and its render step stores the rows here, one entry per facet shard;
+the embeddings asset then loads them instead of embedding the day a second time, and removes them
+once the day's embeddings are written. An entry is named by :func:`embedding_fingerprint` of (embedder,
 texts in order), so vectors of another model, another bound or changed conversations are never
 reused: a changed input simply misses and is embedded afresh. Entries live in the partition's
 restricted directory, like every other per-conversation artefact.
