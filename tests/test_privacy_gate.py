@@ -17,6 +17,7 @@ from clio_dagster.core.privacy.gate import (
     PublicationBlocked,
     PublicationRules,
     PublicWriter,
+    TextFinding,
     markdown_strings,
     verify_public_files,
 )
@@ -377,3 +378,17 @@ def test_what_the_screen_passes_the_gate_passes() -> None:
         ]
     )
     assert _verify(_files(public)) == set()  # the gate, judging every file's bytes, finds nothing more
+
+
+def test_a_redacted_span_across_title_and_description_keeps_them_apart() -> None:
+    """A finding of the joined text can cover the end of the title and the start of the
+    description; cutting it must not run the description on into the title."""
+    title, description = "Find a winter heating rebate for Jane Roe", "Jane Roe asked " + "at length " * 12
+    node = HierarchyNode(
+        id="n", parent_id=None, depth=0, is_leaf=True, title=title, description=description, cluster_ids=[0]
+    )
+    start = title.index("Jane")
+    end = len(title) + 1 + len("Jane Roe")
+    renamed = redact_findings(node, [TextFinding("PERSON", start, end)])
+    assert renamed.title == "Find a winter heating rebate for"
+    assert renamed.description == " ".join(("asked " + "at length " * 12).split())

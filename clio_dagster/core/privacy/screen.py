@@ -92,11 +92,15 @@ def _failures(
 def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
     """Regenerate by dropping the flagged spans; None when the title would be left empty.
 
-    Spans index ``node_text(node)``: the title, a newline, then the description.
+    Spans index ``node_text(node)``: the title, a newline, then the description. A span across the
+    newline (a finding of the joined text) is cut on both sides but the newline is kept: without it
+    the rest of the description ran on into the title (a 100k-conversation day failed on a title
+    past ``ClusterName``'s 120 characters).
     """
     text = node_text(node)
-    for start, end in _merged_spans(findings):
-        text = text[:start] + text[end:]
+    newline = len(node.title)
+    for start, end in _merged_spans(findings):  # last first: ``newline`` stays valid until cut over
+        text = text[:start] + ("\n" if start <= newline < end else "") + text[end:]
     title, _, description = text.partition("\n")
     title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
     description = " ".join(description.split())
