@@ -167,9 +167,11 @@ class UseMultilingualEmbedder:
     ``threads`` is how many cores it uses, at most the cores this process may run on. At batch
     size 1 the session runs single-threaded and that many Python threads run it side by side (ONNX
     Runtime releases the GIL inside a run), each on consecutive batches, every vector written to its
-    own row: the result is bit for bit the serial one. One text per run is as CPU-efficient as any
-    batch size, and its small tensors parallelise badly within a run, so this is how batch size 1
-    uses a second core. Larger batches use the cores as the session's intra-op threads instead.
+    own row: the result is bit for bit the serial one. A run's small tensors parallelise badly
+    within it, so this is how batch size 1 uses a second core (measured: twice the texts per second
+    of one thread). Measured on a quiet machine, one text per run was as CPU-efficient as any batch
+    size; on a loaded one it cost up to ~1.9x the CPU of batches of 256 (BENCHMARKS.md). Larger
+    batches use the cores as the session's intra-op threads instead.
     """
 
     name = DEFAULT_EMBEDDER
