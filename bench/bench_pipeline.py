@@ -147,7 +147,12 @@ def _ensure_sample(n: int, workdir: Path) -> float:
     from clio_dagster.sample import generate_sample
 
     started = time.perf_counter()
-    generate_sample(out, days=1, conversations=n, seed=0)
+    # generated beside and renamed when complete: an interrupted run must not leave a short sample
+    # that the next run would take for the cached one
+    partial = workdir / f"sample-{n}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    generate_sample(partial, days=1, conversations=n, seed=0)
+    partial.rename(out)
     return time.perf_counter() - started
 
 

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 
 from clio_dagster.config import Settings
-from clio_dagster.core.clustering.embed import DistinctRows
+from clio_dagster.core.clustering.embed import DistinctRows, UserTextVectors
 from clio_dagster.core.clustering.vector_cache import VectorCache, concatenate_rows, embed_shards
-from clio_dagster.core.user_text import all_user_text, user_texts
+from clio_dagster.core.user_text import EMBED_MAX_CHARS, all_user_text, user_texts
 
 
 def conversations(*turns: list[tuple[str, str]]) -> pl.DataFrame:
@@ -67,12 +67,16 @@ class CountingEmbedder:
 TEXTS = pl.Series(["aa", "bb", "ab", "aa", "b"])
 
 
+def vectors_of(embedder: str, texts: pl.Series, rows: DistinctRows) -> UserTextVectors:
+    return UserTextVectors(embedder, EMBED_MAX_CHARS, texts, rows)
+
+
 def test_stored_shards_are_reused_and_only_the_rest_is_embedded(tmp_path):
     embedder = CountingEmbedder()
     expected = embedder.embed(TEXTS.to_list())
     cache = VectorCache(tmp_path)
     first_shard = TEXTS.slice(0, 2)
-    cache.store("counting", first_shard, DistinctRows(expected[:2].copy(), np.arange(2)))
+    cache.store(vectors_of("counting", first_shard, DistinctRows(expected[:2].copy(), np.arange(2))))
     embedder.embedded.clear()
 
     rows, reused = embed_shards(embedder, TEXTS, shard_rows=2, cache=cache)
@@ -86,8 +90,8 @@ def test_stored_shards_are_reused_and_only_the_rest_is_embedded(tmp_path):
 def test_changed_texts_or_embedder_never_reuse_stale_vectors(tmp_path):
     cache = VectorCache(tmp_path)
     stale = DistinctRows(np.zeros((2, 4), dtype=np.float32), np.arange(2))
-    cache.store("counting", pl.Series(["aa", "bX"]), stale)  # the second conversation changed since
-    cache.store("another-model", TEXTS.slice(0, 2), stale)
+    cache.store(vectors_of("counting", pl.Series(["aa", "bX"]), stale))  # the second one changed since
+    cache.store(vectors_of("another-model", TEXTS.slice(0, 2), stale))
     embedder = CountingEmbedder()
 
     rows, reused = embed_shards(embedder, TEXTS, shard_rows=2, cache=cache)
@@ -99,9 +103,11 @@ def test_changed_texts_or_embedder_never_reuse_stale_vectors(tmp_path):
 def test_store_refuses_rows_that_do_not_match_the_texts(tmp_path):
     with pytest.raises(ValueError, match="3 embedded rows for 2 texts"):
         VectorCache(tmp_path).store(
-            "counting",
-            pl.Series(["a", "b"]),
-            DistinctRows(np.ones((1, 4), np.float32), np.zeros(3, np.int64)),
+            vectors_of(
+                "counting",
+                pl.Series(["a", "b"]),
+                DistinctRows(np.ones((1, 4), np.float32), np.zeros(3, np.int64)),
+            )
         )
 
 
@@ -186,7 +192,7 @@ def test_the_local_backend_embeds_the_users_words_and_reuses_stored_shards(clio_
     from clio_dagster.config import Settings as Cfg
 
     VectorCache(Cfg().restricted_partition("2026-01-01")).store(
-        "counting", texts.slice(0, 2), DistinctRows(first_shard, np.arange(2))
+        vectors_of("counting", texts.slice(0, 2), DistinctRows(first_shard, np.arange(2)))
     )
     embedder.embedded.clear()
 

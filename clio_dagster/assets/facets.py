@@ -26,6 +26,9 @@ from dagster import (
 from clio_dagster.assets.operations import LLM_POOL, LLM_RETRY, PER_DAY, observed
 from clio_dagster.assets.partitions import DAILY
 from clio_dagster.checks.privacy_results import check_result
+from clio_dagster.config import Settings
+from clio_dagster.core.clustering.embed import UserTextVectors, make_embedder
+from clio_dagster.core.clustering.vector_cache import VectorCache
 from clio_dagster.core.facets.shards import (
     as_two_pass,
     combine_shards,
@@ -101,12 +104,23 @@ def facet_language_evidence(context: OpExecutionContext, languages: list[pl.Data
     return evidence
 
 
+def embeddings_reuse(cfg: Settings, vectors: UserTextVectors) -> bool:
+    """Whether the ``embeddings`` asset will ask for exactly these vectors: it embeds the users'
+    own words, cut to the same bound, with the same model."""
+    return (
+        cfg.embeds_user_text
+        and cfg.embed_max_chars == vectors.max_chars
+        and make_embedder(cfg.embedder, threads=1).name == vectors.embedder
+    )
+
+
 @op(
     out={"facets": Out(pl.DataFrame), "failures": Out(pl.DataFrame), "stats": Out(dict)},
     pool=LLM_POOL,
     retry_policy=LLM_RETRY,
 )
 def render_facet_shard(
+    context: OpExecutionContext,
     prepared: pl.DataFrame,
     vocabulary: pl.DataFrame,
     language_evidence: pl.DataFrame,
@@ -114,13 +128,19 @@ def render_facet_shard(
     llm: LLMResource,
 ):
     """Facets of one shard, languages settled by the day's evidence, requests drawn from the day's
-    vocabulary; contract checked per shard."""
-    with llm.backends(settings.get()) as backends:
+    vocabulary; contract checked per shard. The user-text vectors the extractor computed on the
+    way are kept for the ``embeddings`` asset when it will want them (``core.clustering.vector_cache``)."""
+    cfg = settings.get()
+    with llm.backends(cfg) as backends:
         extractor = as_two_pass(backends.facets)
         settled = extractor.with_day_languages(prepared, [language_evidence])
         result = render_shard(extractor, settled, vocabulary, _spec(settings))
         accounting = _additive(backends.metadata())
-    return result.facets, result.failures, {**result.stats, **accounting}
+    stats = {**result.stats, **accounting, "shards_with_stored_vectors": 0}
+    if result.vectors is not None and embeddings_reuse(cfg, result.vectors):
+        VectorCache(cfg.restricted_partition(context.partition_key)).store(result.vectors)
+        stats["shards_with_stored_vectors"] = 1
+    return result.facets, result.failures, stats
 
 
 @op(out={"result": Out(pl.DataFrame), "facet_failure_rate": Out(is_required=False)})

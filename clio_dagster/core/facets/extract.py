@@ -46,7 +46,9 @@ def validate_facets(result: FacetResult, ids: pl.Series, spec: FacetSpec) -> Fac
             f"{ids.len()} conversations in, {facets.height} facet rows and "
             f"{result.failures.height} failures out: every conversation needs one facet row or a failure"
         )
+    if result.vectors is not None and len(result.vectors.rows.index) != ids.len():
+        raise FacetContractError(f"{len(result.vectors.rows.index)} vectors for {ids.len()} conversations")
     concerning = facets["concerning"].drop_nulls()
     if concerning.len() and (concerning.min() < 1 or concerning.max() > 5):
         raise FacetContractError("concerning must be within 1..5")
-    return FacetResult(facets=facets, failures=result.failures, stats=result.stats)
+    return FacetResult(facets=facets, failures=result.failures, stats=result.stats, vectors=result.vectors)

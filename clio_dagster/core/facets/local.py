@@ -12,8 +12,11 @@ Per conversation, from the user's own messages only (assistant and system text i
   language (spaCy's lists) are dropped so topical words dominate.
 - ``task``: a label from multilingual cue stems (``facet_lexicons.TASK_CUES``) in the first
   user message, by priority; "answer" for other questions, "chat" otherwise.
-- ``concerning``: the learned concern model over the embeddings of the user text (first
-  ``CONCERN_CHARS`` characters), with offensive language as a supplement; see ``core.safety.concern``.
+- ``concerning``: the learned concern model over the embedding of the user text cut to
+  ``EMBED_MAX_CHARS`` (whole turns kept, one text per model run), with offensive language as a
+  supplement; see ``core.safety.concern``. Those vectors are the day's embeddings of the users' own
+  words: ``render`` returns them (``FacetResult.vectors``) so clustering reuses them instead of
+  embedding the day again.
 - custom facets: see ``custom_facets.py``.
 The user's messages are first cut to ``spec.max_prompt_tokens`` (4 characters a token), whole
 turns kept; a first message longer than that is cut. Everything is vectorised in polars; the
@@ -32,6 +35,7 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
+from clio_dagster.core.clustering.embed import UserTextVectors, embed_day, make_embedder
 from clio_dagster.core.facets import language
 from clio_dagster.core.facets.custom import custom_facet_column
 from clio_dagster.core.facets.lexicons import CONVERSATIONAL_FILLER, QUESTION_CUES, TASK_CUES
@@ -46,7 +50,7 @@ from clio_dagster.core.facets.text_tokens import (
 from clio_dagster.core.interfaces import Embedder, FacetResult, FacetSpec
 from clio_dagster.core.safety.concern import concern_facets
 from clio_dagster.core.safety.concern_model import HARM_LABELS
-from clio_dagster.core.user_text import user_messages, user_text
+from clio_dagster.core.user_text import EMBED_MAX_CHARS, user_messages, user_text
 from clio_dagster.schema import FACETS_SCHEMA
 
 REQUEST_WORDS = 30
@@ -56,7 +60,6 @@ GENERALISE_SIMILARITY = 0.5
 _REQUEST_SOURCE_CHARS = 1000  # enough for the first message and short follow-ups; bounds memory
 _TASK_CHARS = 1000
 _CHARS_PER_TOKEN = 4  # spec.max_prompt_tokens is converted to a character budget with this
-CONCERN_CHARS = 1000  # the concern model was trained on texts cut to this length
 
 
 def _content_tokens(chunk: pl.DataFrame) -> pl.DataFrame:
@@ -248,11 +251,20 @@ class LocalFacetExtractor:
     ``vocabulary`` over all shards, then ``render`` per shard gives exactly what ``extract`` gives.
     ``embedder`` generalises rare request words to shared ones (default: the bundled USE model,
     loaded on first use); ``generalise=False`` keeps only literally shared words.
+    ``user_text_embedder`` embeds each conversation's user text for the concern score; it must be
+    the model the concern weights were trained over, one text per run (default:
+    ``make_embedder()``, the bundled USE model at batch size 1 on two cores).
     """
 
-    def __init__(self, embedder: Embedder | None = None, *, generalise: bool = True) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        generalise: bool = True,
+        user_text_embedder: Embedder | None = None,
+    ) -> None:
         self._embedder = embedder
-        self._concern_use: Embedder | None = None
+        self._user_text_embedder = user_text_embedder
         self.generalise = generalise
 
     def _generaliser(self) -> Embedder | None:
@@ -264,23 +276,28 @@ class LocalFacetExtractor:
             self._embedder = UseMultilingualEmbedder()
         return self._embedder
 
-    def _concern_embedder(self) -> Embedder:
-        """The bundled USE model the concern weights were trained over, one text per batch: the
-        model's dynamic quantisation scales over a whole batch, so batching would make a text's
-        score depend on which other texts share its shard (and sharded != unsharded facets).
-        Measured here: 75 texts/s at batch 1 against 84 at batch 256 under load."""
-        if self._concern_use is None:
-            from clio_dagster.core.clustering.embed import UseMultilingualEmbedder
+    def _vectors_embedder(self) -> Embedder:
+        """One text per model run: the model's dynamic quantisation scales over a whole batch, so
+        batching would make a text's vector depend on which other texts share its shard (and
+        sharded != unsharded facets, and the vectors would differ from the clustering step's)."""
+        if self._user_text_embedder is None:
+            self._user_text_embedder = make_embedder()
+        return self._user_text_embedder
 
-            self._concern_use = UseMultilingualEmbedder(batch_size=1)
-        return self._concern_use
+    def user_text_vectors(self, prepared: pl.DataFrame) -> UserTextVectors:
+        """The embeddings of a prepared shard's ``embed_text``, each distinct text once."""
+        embedder = self._vectors_embedder()
+        texts = prepared["embed_text"]
+        return UserTextVectors(embedder.name, EMBED_MAX_CHARS, texts, embed_day(embedder, texts))
 
     def vocabulary(self, pairs: Iterable[pl.DataFrame], spec: FacetSpec) -> pl.DataFrame:
         """The day's shown words (VOCABULARY_SCHEMA) from every shard's pairs."""
         return k_anonymous_vocabulary(pairs, spec.min_unique_users, embedder=self._generaliser())
 
     def prepare(self, conversations: pl.DataFrame, spec: FacetSpec) -> pl.DataFrame:
-        """Per conversation: ids, turns, first message, budgeted user text and language."""
+        """Per conversation: ids, turns, first message, budgeted user text, the user text that is
+        embedded (``EMBED_MAX_CHARS``, whole turns kept: not a prefix of the budgeted one) and
+        language."""
         budget = spec.max_prompt_tokens * _CHARS_PER_TOKEN
         messages = user_messages()
         base = conversations.select(
@@ -289,6 +306,7 @@ class LocalFacetExtractor:
             messages.list.len().cast(pl.Int32).alias("turns"),
             messages.list.first().alias("first_message"),
             user_text(budget),
+            user_text(EMBED_MAX_CHARS).alias("embed_text"),
         )
         return base.hstack(language.detect(base["user_text"]))
 
@@ -309,12 +327,14 @@ class LocalFacetExtractor:
         return request_token_pairs(_request_source(prepared), prepared["user_id"], prepared["language"])
 
     def render(self, prepared: pl.DataFrame, vocabulary: pl.DataFrame, spec: FacetSpec) -> FacetResult:
-        """Facets of a prepared shard, requests drawn from the day's ``vocabulary``."""
+        """Facets of a prepared shard, requests drawn from the day's ``vocabulary``; the shard's
+        user-text vectors come back in ``vectors``."""
         started = time.perf_counter()
-        embedder = self._concern_embedder()
-        concern_text = prepared["user_text"].fill_null("").str.slice(0, CONCERN_CHARS)
-        vectors = np.asarray(embedder.embed(concern_text.to_list()), dtype=np.float32)
-        concern = concern_facets(prepared["user_text"], prepared["language"], vectors, embedder=embedder.name)
+        vectors = self.user_text_vectors(prepared)
+        embedded = time.perf_counter()
+        concern = concern_facets(
+            prepared["user_text"], prepared["language"], vectors.rows.dense(), embedder=vectors.embedder
+        )
         task = task_labels(prepared["first_message"])
         request = with_harm_label(
             render_requests(_request_source(prepared), prepared["user_id"], prepared["language"], vocabulary),
@@ -340,9 +360,11 @@ class LocalFacetExtractor:
             "conversations": facets.height,
             "vocabulary_size": shared_vocabulary_size(vocabulary),
             "empty_requests": int((request == "").sum()),
+            "embedded_texts": len(vectors.rows.vectors),
+            "embed_seconds": round(embedded - started, 3),
             "seconds": round(time.perf_counter() - started, 3),
         }
-        return FacetResult(facets=facets, stats=stats)
+        return FacetResult(facets=facets, stats=stats, vectors=vectors)
 
     def extract(self, conversations: pl.DataFrame, spec: FacetSpec) -> FacetResult:
         """Facets for every conversation, in input order (FACETS_SCHEMA + custom facet columns)."""

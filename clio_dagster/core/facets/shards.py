@@ -26,6 +26,8 @@ from typing import Protocol, runtime_checkable
 
 import polars as pl
 
+from clio_dagster.core.clustering.embed import UserTextVectors
+from clio_dagster.core.clustering.vector_cache import concatenate_rows
 from clio_dagster.core.facets.extract import validate_facets
 from clio_dagster.core.facets.language import EVIDENCE_SCHEMA
 from clio_dagster.core.facets.local import VOCABULARY_SCHEMA
@@ -116,7 +118,8 @@ def render_shard(
 
 
 def combine_shards(results: list[FacetResult]) -> FacetResult:
-    """Shard results concatenated in shard order; stats summed, except the vocabulary size."""
+    """Shard results concatenated in shard order; stats summed, except the vocabulary size; the
+    shards' vectors joined when every shard has them."""
     facets = pl.concat([r.facets for r in results], how="vertical", rechunk=False)
     failures = pl.concat([r.failures for r in results], how="vertical")
     stats: dict[str, float | int] = {}
@@ -124,7 +127,20 @@ def combine_shards(results: list[FacetResult]) -> FacetResult:
         for key, value in result.stats.items():
             stats[key] = value if key == "vocabulary_size" else stats.get(key, 0) + value
     stats["shards"] = len(results)
-    return FacetResult(facets=facets, failures=failures, stats=stats)
+    return FacetResult(facets=facets, failures=failures, stats=stats, vectors=_joined_vectors(results))
+
+
+def _joined_vectors(results: list[FacetResult]) -> UserTextVectors | None:
+    parts = [r.vectors for r in results if r.vectors is not None]
+    if not parts or len(parts) != len(results):
+        return None
+    first = parts[0]
+    return UserTextVectors(
+        first.embedder,
+        first.max_chars,
+        pl.concat([part.texts for part in parts]),
+        concatenate_rows([part.rows for part in parts], first.rows.vectors.shape[1]),
+    )
 
 
 def extract_sharded(

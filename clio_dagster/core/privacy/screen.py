@@ -92,12 +92,13 @@ def _failures(
 def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
     """Regenerate by dropping the flagged spans; None when the title would be left empty.
 
-    Spans index ``node_text(node)``: the title, a newline, then the description.
+    Spans index ``node_text(node)``: the title, a newline, then the description. A span across the
+    newline (a finding of the joined text) is cut on both sides but the newline is kept: without it
+    the rest of the description ran on into the title (a 100k-conversation day failed on a title
+    past ``ClusterName``'s 120 characters).
     """
     text = node_text(node)
     for start, end in _merged_spans(findings):
-        # a span across the title's end and the description's start (a verbatim run judged on
-        # the joined text) must not join the two: the description would become part of the title
         line_break = "\n" if "\n" in text[start:end] else ""
         text = text[:start] + line_break + text[end:]
     title, _, description = text.partition("\n")
