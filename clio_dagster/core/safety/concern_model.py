@@ -16,9 +16,10 @@ score has a meaning that does not move when the model is retrained:
   5  P >= 0.95    almost certainly harmful
 The harm category is the regression's most probable harm class, reported when the score is 3 or more.
 
-The weights are a small ``.npz`` (``clio_dagster/data/concern_model.npz``) that names the embedder
-it was trained over and a format version; anything else is refused with what to do about it, since
-scores over another embedder's vectors would be meaningless.
+The weights are an ``.npz`` (``clio_dagster/data/concern_model.npz``, ~6 MB: the regression and the
+vote's reference vectors in float16, no text) that names the embedder it was trained over and a
+format version; anything else is refused with what to do about it, since scores over another
+embedder's vectors would be meaningless.
 """
 
 from __future__ import annotations
@@ -114,11 +115,11 @@ class ConcernModel:
         strongest = np.zeros(len(embeddings), dtype=np.int64)
         for start in range(0, len(embeddings), _SCORE_CHUNK):
             chunk = embeddings[start : start + _SCORE_CHUNK]
-            linear, strongest[start : start + len(chunk)] = self.linear_log_odds(chunk)
+            blend, strongest[start : start + len(chunk)] = self.linear_log_odds(chunk)
             if self.neighbours is not None and self.neighbour_share > 0:
                 vote = self.neighbours.harm_log_odds(chunk)
-                linear = (1 - self.neighbour_share) * linear + self.neighbour_share * vote
-            log_odds[start : start + len(chunk)] = linear
+                blend = (1 - self.neighbour_share) * blend + self.neighbour_share * vote
+            log_odds[start : start + len(chunk)] = blend
         return log_odds, strongest
 
     def linear_log_odds(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
