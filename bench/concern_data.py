@@ -98,7 +98,9 @@ WRAPPED_BENIGN_SOURCES = ("writingbench", "freshqa", "mtbench")
 def _package_dir(module: str) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"package '{module}' is missing: pip install --no-deps pyrit==1.1.0")
+        raise SystemExit(
+            f"package '{module}' is missing: pip install --no-deps -r bench/requirements-devcorpus.txt"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
