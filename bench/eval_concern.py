@@ -1,13 +1,21 @@
-"""Precision and recall of a concern scorer on held-out real prompts and on the multilingual probes.
+"""Precision and recall of the concern model on held-out real prompts, held-out real traffic and the
+multilingual probes, over exactly the input the pipeline gives it (``concern_data.embed_texts``).
 
-    PYTHONPATH=$PWD python bench/eval_concern.py --scorer model              # this branch
-    PYTHONPATH=<checkout with the old lexicon> python bench/eval_concern.py --scorer lexicon
+    PYTHONPATH=$PWD OMP_NUM_THREADS=1 python bench/eval_concern.py                  # shipped weights
+    PYTHONPATH=$PWD OMP_NUM_THREADS=1 python bench/eval_concern.py --weights OTHER.npz
+    PYTHONPATH=$PWD python bench/eval_concern.py --format1 MAIN/clio_dagster/data/concern_model.npz
+    PYTHONPATH=$PWD OMP_NUM_THREADS=1 python bench/eval_concern.py --check          # independent probes
 
 "Concerning" means a score of 3 or more; a look-alike passes when it scores 2 or less. Sets:
-- real: the corpus's ``holdout`` prompts and pyrit objectives hashed to holdout (never trained on),
+- prompts: the corpus's ``holdout`` prompts and pyrit items hashed to holdout (never trained on),
   plain and wrapped in translation requests (``concern_data.EVAL_WRAPPERS``, not used in training);
+- traffic: the ``holdout`` conversations, scored on their user text as the local backend sees it
+  (every user turn, whole turns within ``EMBED_MAX_CHARS``), with the corpus's labels and the input's
+  moderation verdicts;
 - probes: ``tests/data/concern_probes.jsonl``, ``heldout`` concepts (never trained on) and ``tune``
-  concepts (trained on: reported apart, for reference only).
+  concepts (trained on: reported apart, for reference only);
+- ``--check``: only ``bench/data/concern_check_probes.jsonl``, written before any tuning and scored
+  once at the end; nothing else is printed, so it cannot be looked at in passing.
 Prints Markdown tables.
 """
 
@@ -24,32 +32,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import concern_data
 
+from clio_dagster.core.clustering.embed import DEFAULT_EMBEDDER
+from clio_dagster.core.safety.concern import concern_facets
+from clio_dagster.core.safety.concern_model import ConcernModel, load_concern_model, shipped_concern_model
+from clio_dagster.core.user_text import EMBED_MAX_CHARS, user_text
+
 # The probes name weapons broadly; the sources file bombs and guns under illegal activity or
 # chemical weapons, so any of those counts as the right category for them.
 ACCEPTED_CATEGORIES = {"weapons": {"illegal_activity", "weapons_chem_bio", "violence"}}
 
 
-def model_scores(texts: list[str], languages: list[str], cache: Path) -> tuple[np.ndarray, list[str]]:
-    from clio_dagster.core.clustering.embed import DEFAULT_EMBEDDER
-    from clio_dagster.core.safety.concern import concern_facets
+def format1_model(path: Path) -> ConcernModel:
+    """Weights of format 1 (the regression alone, before the neighbour vote), to compare the previous
+    model on the same input; the product refuses them."""
+    with np.load(path, allow_pickle=False) as data:
+        return ConcernModel(
+            embedder=str(data["embedder"]),
+            classes=tuple(str(name) for name in data["classes"]),
+            coef=data["coef"],
+            intercept=data["intercept"],
+            calibration=data["calibration"].astype(np.float64),
+        )
 
-    vectors = concern_data.embed_texts(texts, cache)
-    facets = concern_facets(pl.Series(texts), pl.Series(languages), vectors, embedder=DEFAULT_EMBEDDER)
-    return facets["concerning"].to_numpy(), facets["harm_category"].to_list()
 
-
-def lexicon_scores(texts: list[str], languages: list[str]) -> tuple[np.ndarray, list[str]]:
-    from clio_dagster.core.safety.concern import concern_facets
-
-    facets = concern_facets(pl.Series(texts), pl.Series(languages))
-    return facets["concerning"].to_numpy(), [""] * len(texts)  # its labels use other category names
+def score(frame: pl.DataFrame, vectors: np.ndarray, model: ConcernModel) -> pl.DataFrame:
+    """``frame`` (with ``input``: the user text, and ``language``) plus ``concerning`` and ``predicted``."""
+    facets = concern_facets(
+        frame["input"], frame["language"], vectors, embedder=DEFAULT_EMBEDDER, model=model
+    )
+    return frame.with_columns(
+        facets["concerning"].alias("concerning"), facets["harm_category"].alias("predicted")
+    )
 
 
 def _rate(flags: pl.Expr) -> pl.Expr:
     return flags.mean().round(3)
 
 
-def real_tables(frame: pl.DataFrame, with_categories: bool) -> str:
+def _markdown(frame: pl.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, rule, *rows])
+
+
+def real_tables(frame: pl.DataFrame) -> str:
     flagged = frame["concerning"] >= 3
     harmful = frame["harmful"]
     tp, fp = int((flagged & harmful).sum()), int((flagged & ~harmful).sum())
@@ -78,8 +105,6 @@ def real_tables(frame: pl.DataFrame, with_categories: bool) -> str:
         )
     )
     per_category = per_category.join(predicted, left_on="category", right_on="predicted", how="left")
-    if not with_categories:
-        per_category = per_category.drop("category right", "category precision", "flagged as it")
     lines += [_markdown(per_category), ""]
     per_language = (
         frame.group_by("language")
@@ -89,7 +114,7 @@ def real_tables(frame: pl.DataFrame, with_categories: bool) -> str:
             pl.col("harmful").sum().alias("harmful"),
             _rate(pl.when(pl.col("harmful")).then(pl.col("concerning") >= 3)).alias("recall"),
         )
-        .sort("benign", descending=True)
+        .sort("benign", "language", descending=[True, False])
     )
     lines += [_markdown(per_language), ""]
     lines += [
@@ -102,16 +127,33 @@ def real_tables(frame: pl.DataFrame, with_categories: bool) -> str:
     return "\n".join(lines)
 
 
-def probe_tables(frame: pl.DataFrame, with_categories: bool) -> str:
-    out = []
-    for split in ("heldout", "tune"):
-        part = frame.filter(pl.col("split") == split)
-        harmful = part.filter(pl.col("kind") == "harmful")
-        lookalike = part.filter(pl.col("kind") == "lookalike")
-        flagged_benign = int((lookalike["concerning"] >= 3).sum())
-        caught = int((harmful["concerning"] >= 3).sum())
-        title = "held out (never trained on)" if split == "heldout" else "tune (trained on: reference only)"
-        out += [
+def traffic_tables(frame: pl.DataFrame) -> str:
+    """Real-traffic extras: the input's moderation verdict against the score, and the planted groups."""
+    moderation = (
+        frame.group_by("harmful", "flagged_by_moderation")
+        .agg(pl.len().alias("n"), _rate(pl.col("concerning") >= 3).alias("scored >= 3"))
+        .sort("harmful", "flagged_by_moderation")
+    )
+    planted = (
+        frame.filter(pl.col("planted").is_not_null())
+        .group_by("planted")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("concerning").cast(pl.Float64).mean().round(2).alias("mean concern"),
+            _rate(pl.col("concerning") >= 3).alias("scored >= 3"),
+        )
+        .sort("planted")
+    )
+    return "\n".join([_markdown(moderation), "", _markdown(planted)])
+
+
+def probe_tables(frame: pl.DataFrame, title: str) -> str:
+    harmful = frame.filter(pl.col("kind") == "harmful")
+    lookalike = frame.filter(pl.col("kind") == "lookalike")
+    flagged_benign = int((lookalike["concerning"] >= 3).sum())
+    caught = int((harmful["concerning"] >= 3).sum())
+    return "\n".join(
+        [
             f"**{title}**: harmful scored >= 3: {caught}/{harmful.height} "
             f"({caught / max(harmful.height, 1):.3f}); look-alikes scored <= 2: "
             f"{lookalike.height - flagged_benign}/{lookalike.height} "
@@ -119,7 +161,7 @@ def probe_tables(frame: pl.DataFrame, with_categories: bool) -> str:
             f"{caught / max(caught + flagged_benign, 1):.3f}",
             "",
             _markdown(
-                part.group_by("language")
+                frame.group_by("language")
                 .agg(
                     _rate(pl.when(pl.col("kind") == "harmful").then(pl.col("concerning") >= 3)).alias(
                         "harmful >= 3"
@@ -127,11 +169,6 @@ def probe_tables(frame: pl.DataFrame, with_categories: bool) -> str:
                     _rate(pl.when(pl.col("kind") == "lookalike").then(pl.col("concerning") <= 2)).alias(
                         "look-alike <= 2"
                     ),
-                    pl.col("concerning")
-                    .filter(pl.col("kind") == "harmful")
-                    .mean()
-                    .round(2)
-                    .alias("mean harmful score"),
                 )
                 .sort("language")
             ),
@@ -140,7 +177,7 @@ def probe_tables(frame: pl.DataFrame, with_categories: bool) -> str:
                 harmful.group_by("concept", "category")
                 .agg(
                     _rate(pl.col("concerning") >= 3).alias("recall"),
-                    *([_rate(pl.col("category_right")).alias("category right")] if with_categories else []),
+                    _rate(pl.col("category_right")).alias("category right"),
                     pl.col("language")
                     .filter(pl.col("concerning") < 3)
                     .sort()
@@ -164,52 +201,13 @@ def probe_tables(frame: pl.DataFrame, with_categories: bool) -> str:
             ),
             "",
         ]
-    return "\n".join(out)
-
-
-def _markdown(frame: pl.DataFrame) -> str:
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
-    return "\n".join([header, rule, *rows])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scorer", choices=("model", "lexicon"), required=True)
-    parser.add_argument("--corpus", type=Path, default=Path("/work/devcorpus"))
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clio-concern")
-    args = parser.parse_args()
 
-    real = pl.concat([concern_data.corpus_prompts(args.corpus), concern_data.pyrit_objectives()]).filter(
-        pl.col("split") == "holdout"
-    )
-    wrapped = concern_data.wrapped(real, concern_data.EVAL_WRAPPERS).drop("original")
-    real = pl.concat([real, wrapped])
-    probes = concern_data.probes()
-    texts = real["text"].to_list() + probes["text"].to_list()
-    languages = real["language"].to_list() + probes["language"].to_list()
-    if args.scorer == "model":
-        # real and probe rows embedded apart, as the cache keys them
-        real_scores, real_categories = model_scores(
-            real["text"].to_list(), real["language"].to_list(), args.cache
-        )
-        probe_scores, probe_categories = model_scores(
-            probes["text"].to_list(), probes["language"].to_list(), args.cache
-        )
-        scores = np.concatenate([real_scores, probe_scores])
-        categories = real_categories + probe_categories
-    else:
-        scores, categories = lexicon_scores(texts, languages)
-    with_categories = args.scorer == "model"
-    real = real.with_columns(
-        pl.Series("concerning", scores[: len(real)]), pl.Series("predicted", categories[: len(real)])
-    )
-    probes = probes.with_columns(
-        pl.Series("concerning", scores[len(real) :]), pl.Series("predicted", categories[len(real) :])
-    ).with_columns(
+
+def scored_probes(probes: pl.DataFrame, model: ConcernModel, cache: Path) -> pl.DataFrame:
+    probes = probes.with_columns(pl.Series("input", concern_data.pipeline_texts(probes["text"].to_list())))
+    scored = score(probes, concern_data.embed_inputs(probes["input"].to_list(), cache), model)
+    return scored.with_columns(
         pl.struct("category", "predicted")
         .map_elements(
             lambda row: row["predicted"] in ACCEPTED_CATEGORIES.get(row["category"], {row["category"]}),
@@ -217,12 +215,74 @@ def main() -> None:
         )
         .alias("category_right")
     )
-    print(f"## {args.scorer}: held-out real prompts\n")
-    print(real_tables(real.filter(~pl.col("source").str.ends_with("+wrapped")), with_categories))
-    print(f"\n## {args.scorer}: the same prompts wrapped in translation requests (held-out wrappers)\n")
-    print(real_tables(real.filter(pl.col("source").str.ends_with("+wrapped")), with_categories))
-    print(f"\n## {args.scorer}: multilingual probes\n")
-    print(probe_tables(probes, with_categories))
+
+
+def holdout_traffic(corpus: Path) -> pl.DataFrame:
+    """The holdout conversations' user text with their labels and moderation verdicts."""
+    conversations = pl.read_ndjson(corpus / "holdout" / "conversations.jsonl", infer_schema_length=None)
+    labels = pl.read_ndjson(corpus / "holdout" / "labels.jsonl", infer_schema_length=None)
+    return (
+        conversations.select(
+            "conversation_id",
+            user_text(EMBED_MAX_CHARS).alias("input"),
+            pl.col("moderation").struct.field("flagged").fill_null(False).alias("flagged_by_moderation"),
+        )
+        .join(
+            labels.select(
+                "conversation_id",
+                "language",
+                "harmful",
+                pl.col("harm_category").alias("category"),
+                "source",
+                "planted",
+            ),
+            on="conversation_id",
+        )
+        .filter(pl.col("category").is_in(list(concern_data.EXCLUDED_CATEGORIES)).fill_null(False).not_())
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--weights", type=Path, help="weights to score with (default: the shipped ones)")
+    parser.add_argument("--format1", type=Path, help="previous (format 1) weights to score with instead")
+    parser.add_argument("--corpus", type=Path, default=Path("/work/devcorpus"))
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "clio-concern")
+    parser.add_argument("--check", action="store_true", help="score only the independent check probes")
+    args = parser.parse_args()
+    if args.format1:
+        model = format1_model(args.format1)
+    elif args.weights:
+        model = load_concern_model(args.weights, embedder=DEFAULT_EMBEDDER)
+    else:
+        model = shipped_concern_model(DEFAULT_EMBEDDER)
+
+    if args.check:
+        check = scored_probes(concern_data.check_probes(), model, args.cache)
+        print(probe_tables(check, "independent check probes (scored once)"))
+        return
+
+    real = concern_data.real_prompts(args.corpus).filter(pl.col("split") == "holdout")
+    wrapped = concern_data.wrapped(real, concern_data.EVAL_WRAPPERS).drop("original")
+    for title, frame in (
+        ("held-out real prompts", real),
+        ("the same prompts wrapped in translation requests (held-out wrappers)", wrapped),
+    ):
+        frame = frame.with_columns(pl.Series("input", concern_data.pipeline_texts(frame["text"].to_list())))
+        frame = score(frame, concern_data.embed_inputs(frame["input"].to_list(), args.cache), model)
+        print(f"## {title}\n\n{real_tables(frame)}\n")
+
+    traffic = holdout_traffic(args.corpus)
+    traffic = score(traffic, concern_data.embed_inputs(traffic["input"].to_list(), args.cache), model)
+    print(f"## held-out real traffic (holdout conversations)\n\n{real_tables(traffic)}\n")
+    print(traffic_tables(traffic) + "\n")
+
+    probes = scored_probes(concern_data.probes(), model, args.cache)
+    print("## multilingual probes\n")
+    print(probe_tables(probes.filter(pl.col("split") == "heldout"), "held out (never trained on)"))
+    print(probe_tables(probes.filter(pl.col("split") == "tune"), "tune (trained on: reference only)"))
 
 
 if __name__ == "__main__":

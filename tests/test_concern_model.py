@@ -17,6 +17,7 @@ from clio_dagster.core.safety.concern_model import (
     HARM_LABELS,
     ConcernModel,
     ConcernModelError,
+    NeighbourVote,
     load_concern_model,
     shipped_concern_model,
 )
@@ -49,39 +50,35 @@ def test_shipped_weights_load_and_score_every_row():
     assert scores[1] >= 3 and categories[1] in HARM_LABELS
 
 
-@pytest.mark.parametrize("language", ["en", "es", "fr", "de", "ru", "tr", "ar", "zh", "ja", "ko"])
+@pytest.mark.parametrize(
+    "language", ["en", "es", "fr", "de", "it", "pt", "nl", "pl", "ru", "tr", "ar", "zh", "ja", "ko"]
+)
 def test_held_out_probes_carry_across_languages(language):
     probes = [row for row in _heldout_probes() if row["language"] == language]
     harmful = [row["text"] for row in probes if row["kind"] == "harmful"]
     lookalikes = [row["text"] for row in probes if row["kind"] == "lookalike"]
     harmful_scores, _ = _scores(harmful)
     lookalike_scores, _ = _scores(lookalikes)
-    # per language, at most two harmful misses of 7 and three look-alike misses of 8 (measured worst:
-    # es, fr, nl, pl, tr 5/7 harmful; ar and, one text per batch, ko 5/8 look-alikes; concern.md)
-    assert (harmful_scores >= 3).sum() >= len(harmful) - 2, harmful_scores
-    assert (lookalike_scores <= 2).sum() >= len(lookalikes) - 3, lookalike_scores
+    # per language, at most one harmful miss of 7 and two look-alike misses of 8 (measured worst:
+    # es, ko, nl, pl, tr 6/7 harmful; ko 6/8 look-alikes; bench/results/concern.md)
+    assert (harmful_scores >= 3).sum() >= len(harmful) - 1, harmful_scores
+    assert (lookalike_scores <= 2).sum() >= len(lookalikes) - 2, lookalike_scores
 
 
 def test_held_out_probes_overall():
     probes = _heldout_probes()
     scores, _ = _scores([row["text"] for row in probes])
     harmful = np.array([row["kind"] == "harmful" for row in probes])
-    # measured 83/98 and 102/112 (bench/results/concern.md); the issue's bar is 0.85 on both
-    assert (scores[harmful] >= 3).mean() >= 0.84
-    assert (scores[~harmful] <= 2).mean() >= 0.88
+    # measured 93/98 and 109/112 (bench/results/concern.md); the issue's bar is 0.85 on both
+    assert (scores[harmful] >= 3).mean() >= 0.93
+    assert (scores[~harmful] <= 2).mean() >= 0.96
 
 
 def _weights(tmp_path: Path, **changes) -> Path:
-    model = shipped_concern_model(DEFAULT_EMBEDDER)
-    fields = {
-        "format_version": np.array(FORMAT_VERSION),
-        "embedder": np.array(model.embedder),
-        "classes": np.array(model.classes),
-        "coef": model.coef,
-        "intercept": model.intercept,
-        "calibration": model.calibration,
-        **changes,
-    }
+    """The shipped weights saved again with some fields changed."""
+    shipped_concern_model(DEFAULT_EMBEDDER).save(tmp_path / "shipped.npz")
+    with np.load(tmp_path / "shipped.npz") as data:
+        fields = {name: data[name] for name in data.files} | changes
     path = tmp_path / "weights.npz"
     np.savez(path, **fields)
     return path
@@ -99,8 +96,15 @@ def test_weights_of_another_embedder_are_refused(tmp_path):
 def test_weights_of_another_format_or_broken_are_refused(tmp_path):
     with pytest.raises(ConcernModelError, match=f"format 99, this code reads format {FORMAT_VERSION}"):
         load_concern_model(_weights(tmp_path, format_version=np.array(99)), embedder=DEFAULT_EMBEDDER)
+    # format 1 (a regression alone, trained on 1,000 characters at batch 256) is refused, not misread
+    with pytest.raises(ConcernModelError, match="format 1, this code reads format"):
+        load_concern_model(_weights(tmp_path, format_version=np.array(1)), embedder=DEFAULT_EMBEDDER)
     with pytest.raises(ConcernModelError, match="inconsistent"):
         load_concern_model(_weights(tmp_path, intercept=np.zeros(2, np.float32)), embedder=DEFAULT_EMBEDDER)
+    with pytest.raises(ConcernModelError, match="inconsistent"):
+        load_concern_model(
+            _weights(tmp_path, neighbour_weights=np.ones(3, np.float32)), embedder=DEFAULT_EMBEDDER
+        )
     with pytest.raises(ConcernModelError, match="cannot read"):
         load_concern_model(tmp_path / "missing.npz", embedder=DEFAULT_EMBEDDER)
     not_npz = tmp_path / "garbage.npz"
@@ -124,6 +128,45 @@ def test_saved_weights_round_trip_and_scoring_is_deterministic(tmp_path):
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
     texts = [row["text"] for row in _heldout_probes()[:40]]
     assert np.array_equal(_scores(texts)[0], _scores(texts)[0])
+
+
+def test_neighbour_vote_follows_the_nearest_labelled_prompts():
+    # two references on the axes: harmful along x, benign along y; a query near x is harmful
+    vote = NeighbourVote(
+        vectors=np.array([[1.0, 0.0], [0.0, 1.0]], np.float16),
+        weights=np.ones(2, np.float32),
+        harmful=np.array([True, False]),
+        k=2,
+        sharpness=20.0,
+        prior=1.0,
+    )
+    queries = np.array([[0.9, 0.1], [0.1, 0.9], [0.7071, 0.7071]], np.float32)
+    log_odds = vote.harm_log_odds(queries)
+    assert log_odds[0] > 5 and log_odds[1] < -5 and abs(log_odds[2]) < 1e-3
+    # the vote counts weights: a benign reference four times as heavy wins at equal distance
+    heavier = NeighbourVote(vote.vectors, np.array([1.0, 4.0], np.float32), vote.harmful, 2, 20.0, 1.0)
+    assert heavier.harm_log_odds(queries[2:])[0] == pytest.approx(np.log(1 / 4), abs=1e-3)
+
+
+def test_blend_moves_the_score_by_the_neighbour_share():
+    # the regression alone calls the first coordinate's log-odds; the vote says benign near y
+    regression = ConcernModel(
+        embedder=DEFAULT_EMBEDDER,
+        classes=(BENIGN, "violence"),
+        coef=np.array([[0.0, 0.0], [4.0, 0.0]], np.float32),
+        intercept=np.zeros(2, np.float32),
+        calibration=np.array([1.0, 0.0]),
+    )
+    vote = NeighbourVote(
+        np.array([[0.0, 1.0]], np.float16), np.ones(1, np.float32), np.array([False]), 1, 20.0, 1.0
+    )
+    blended = ConcernModel(**{**regression.__dict__, "neighbours": vote, "neighbour_share": 0.5})
+    query = np.array([[0.6, 0.8]], np.float32)
+    alone, _ = regression.harm_log_odds(query)
+    mixed, _ = blended.harm_log_odds(query)
+    assert alone[0] == pytest.approx(2.4, abs=1e-4)
+    assert mixed[0] == pytest.approx(0.5 * 2.4 + 0.5 * vote.harm_log_odds(query)[0], abs=1e-4)
+    assert mixed[0] < 0 < alone[0]
 
 
 def test_score_cut_points_map_probability_to_the_scale():

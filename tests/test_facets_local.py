@@ -268,9 +268,9 @@ def test_k_anonymity_holds_at_scale():
 def test_benign_multilingual_requests_are_not_concerning():
     texts = [[text] for _, text in support.LANGUAGE_SAMPLES]
     scores = run(texts, k=1)["concerning"]
-    # measured: 5 of these 80 everyday requests score 3 (a tax return in German and Japanese, a CSV
-    # question in Chinese, ...): the model's known false alarms, see bench/results/concern.md
-    assert (scores >= 3).sum() <= 6
+    # measured: 0 of these 80 everyday requests score 3 (5 before the concern model's neighbour vote
+    # and multilingual everyday rows; bench/results/concern.md)
+    assert (scores >= 3).sum() <= 1
 
 
 def test_offensive_classifier_matches_the_package():

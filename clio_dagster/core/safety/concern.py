@@ -21,7 +21,12 @@ import numpy as np
 import polars as pl
 
 from clio_dagster.core.facets.text_tokens import CHUNK_ROWS, explode_tokens, stop_words, word_tokens
-from clio_dagster.core.safety.concern_model import HARM_LABELS, shipped_concern_model
+from clio_dagster.core.safety.concern_model import (
+    HARM_LABELS,
+    ConcernModel,
+    ConcernModelError,
+    shipped_concern_model,
+)
 
 OFFENSIVE_PROBABILITY = 0.5
 OFFENSIVE_SCORE = 2
@@ -133,16 +138,27 @@ def offensive_rows(user_text: pl.Series, language: pl.Series) -> np.ndarray:
 
 
 def concern_facets(
-    user_text: pl.Series, language: pl.Series, embeddings: np.ndarray, *, embedder: str
+    user_text: pl.Series,
+    language: pl.Series,
+    embeddings: np.ndarray,
+    *,
+    embedder: str,
+    model: ConcernModel | None = None,
 ) -> pl.DataFrame:
     """Per conversation: ``concerning`` (Int8, 1–5), ``harm_category`` (the model's category id,
     "" below 3) and ``harm_label`` (its fixed words from ``HARM_LABELS``, "" below 3).
 
     ``embeddings`` are the ``embedder``'s vectors of ``user_text``, one row per conversation; the
-    shipped weights refuse an embedder they were not trained over."""
+    shipped weights refuse an embedder they were not trained over. ``model`` stands in for the shipped
+    weights (the benchmark compares trained models with it)."""
     if len(embeddings) != len(user_text):
         raise ValueError(f"concern_facets: {len(embeddings)} embeddings for {len(user_text)} texts")
-    score, category = shipped_concern_model(embedder).score(embeddings)
+    model = model or shipped_concern_model(embedder)
+    if model.embedder != embedder:
+        raise ConcernModelError(
+            f"concern_facets: the model was trained over '{model.embedder}', not '{embedder}'"
+        )
+    score, category = model.score(embeddings)
     score = np.where(offensive_rows(user_text, language), np.maximum(score, OFFENSIVE_SCORE), score)
     # no user words, nothing to judge (an empty string still has an embedding, and a score)
     blank = (user_text.fill_null("").str.strip_chars() == "").to_numpy()
