@@ -377,3 +377,44 @@ def test_what_the_screen_passes_the_gate_passes() -> None:
         ]
     )
     assert _verify(_files(public)) == set()  # the gate, judging every file's bytes, finds nothing more
+
+
+def test_what_the_screen_passes_the_explorer_passes_whatever_order_it_lists_texts_in() -> None:
+    """The 100k-day failure (issue 14): the explorer lists every node's title and description one
+    after another, so one node's closing words run straight into the next node's title. Each
+    node's own texts are clean; together they repeat eight words of a request."""
+    from clio_dagster.explorer.build import render_page, share_texts
+
+    raw = ["in town tomorrow, find a cheap restaurant book a table for two at seven"]
+    evidence = Evidence(raw_texts=lambda: iter(raw))
+
+    def node(node_id: str, title: str, description: str) -> HierarchyNode:
+        return HierarchyNode(
+            id=node_id,
+            parent_id=None,
+            depth=0,
+            is_leaf=True,
+            title=title,
+            description=description,
+            cluster_ids=[int(node_id[1:])],
+        )
+
+    nodes = [
+        node("n1", "Ask about prices", "People ask about prices and find a cheap restaurant"),
+        node("n2", "Book a table for two", "People ask to book a table. Mostly written in English."),
+    ]
+    result = screen_hierarchy(
+        nodes, scan=scan_texts, auditor=NoAuditor(), regenerate=redact_findings, evidence=evidence
+    )
+    assert result.nodes, "the fix renames the node; withholding the whole day is no answer"
+    # both orders the page could list them in, as the explorer lays them out
+    for order in (result.nodes, result.nodes[::-1]):
+        day = {
+            "date": DATE,
+            "nodes": [{"id": n.id, "title": n.title, "description": n.description} for n in order],
+        }
+        page = render_page({"dates": [DATE], **share_texts([day])})
+        violations = verify_public_files(
+            {"explorer.html": page.encode()}, rules=RULES, evidence=evidence, scanner=scan_texts
+        )
+        assert [v.check for v in violations] == []

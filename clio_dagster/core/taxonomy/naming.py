@@ -6,8 +6,11 @@ What is the users' and what is ours:
 - ours (``wording.py``): the task verbs that turn a noun phrase into an instruction ("Ask about",
   "Find", "Get help with"), "or" joining two phrases, the generic fallback titles, the
   connectives of the descriptions ("People ask to", "and mention", "Mostly written in") and the
-  English names of languages;
-- already public: the title of the nearest other cluster, quoted in the description.
+  English names of languages.
+
+A description never quotes another node's title: the explorer lists every node's title and
+description one after another, so a quoted title followed there by the next node's title could
+put two users' phrases side by side as one raw request (issue 14; the screen also judges that).
 
 Phrases are chosen by meaning, not by lists: each cluster's theme is the mean embedding of a
 sample of its own messages; a phrase scores its similarity to the theme, less part of its
@@ -202,10 +205,8 @@ class LocalClusterNamer:
             ]
             phrase_lists[cluster] = _diverse(close, scores[cluster], day.vectors, exclude=title, shown=shown)
         languages = _language_shares(groups, labels, len(themes))
-        neighbours = themes @ themes.T
         names = []
         for cluster, title in enumerate(titles):
-            nearest = _nearest(neighbours, cluster)
             examples = [(_lower_first(shown[i]), kinds[i]) for i in phrase_lists[cluster]]
             if examples:
                 parts = [_common_ground(examples)]
@@ -213,10 +214,7 @@ class LocalClusterNamer:
                 parts = ["No phrase shared by enough people describes these conversations closely."]
             else:
                 parts = ["Most of these conversations make this request in similar words."]
-            context = describe_languages(languages[cluster])
-            if nearest is not None:
-                context += f"; the closest topic is “{titles[nearest]}”"
-            parts.append(context + ".")
+            parts.append(describe_languages(languages[cluster]) + ".")
             names.append(ClusterName(title=title[:120], description=" ".join(parts)[:600]))
         return names
 
@@ -364,14 +362,6 @@ def _language_shares(groups: ClusterGroups, labels: np.ndarray, n: int) -> list[
 def _unit(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return (x / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def _nearest(similarity: np.ndarray, index: int) -> int | None:
-    if similarity.shape[0] < 2:
-        return None
-    row = similarity[index].copy()
-    row[index] = -np.inf
-    return int(np.argmax(row))
 
 
 def _variant(title: str, taken: set[str]) -> str:
