@@ -17,6 +17,7 @@ from clio_dagster.core.privacy.gate import (
     PublicationBlocked,
     PublicationRules,
     PublicWriter,
+    TextFinding,
     markdown_strings,
     verify_public_files,
 )
@@ -418,3 +419,22 @@ def test_what_the_screen_passes_the_explorer_passes_whatever_order_it_lists_text
             {"explorer.html": page.encode()}, rules=RULES, evidence=evidence, scanner=scan_texts
         )
         assert [v.check for v in violations] == []
+
+
+def test_a_span_across_title_and_description_is_cut_from_both_keeping_them_apart() -> None:
+    # found on the dev corpus: cutting the newline too made the whole text one 200-character title,
+    # which failed validation and stopped the day
+    node = HierarchyNode(
+        id="n0",
+        parent_id=None,
+        depth=0,
+        is_leaf=True,
+        title="Ask about a cheap restaurant",
+        description="People ask to book a table for two. " + "Mostly written in English. " * 6,
+        cluster_ids=[0],
+    )
+    run = TextFinding("VERBATIM", len("Ask about a "), len(node.title) + 1 + len("People ask to book"))
+    renamed = redact_findings(node, [run])
+    assert renamed is not None
+    assert renamed.title == "Ask about a"
+    assert renamed.description.startswith("a table for two. Mostly written in English.")

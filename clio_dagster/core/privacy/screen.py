@@ -124,12 +124,18 @@ def _failures(
 def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
     """Regenerate by dropping the flagged spans; None when the title would be left empty.
 
-    Spans index ``node_text(node)``: the title, a newline, then the description.
+    Spans index ``node_text(node)``: the title, a newline, then the description. A span across
+    both (a verbatim run from the title's end into the description) is cut from each, never the
+    newline between them.
     """
-    text = node_text(node)
+    title, description = node.title, node.description
+    split = len(title) + 1
     for start, end in _merged_spans(findings):
-        text = text[:start] + text[end:]
-    title, _, description = text.partition("\n")
+        if end > split:
+            cut_from = max(start, split) - split
+            description = description[:cut_from] + description[end - split :]
+        if start < len(title):
+            title = title[:start] + title[min(end, len(title)) :]
     title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
     description = " ".join(description.split())
     if len(title) < 3:
