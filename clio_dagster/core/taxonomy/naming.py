@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -68,6 +68,8 @@ class _Day:
     order: np.ndarray  # the rows in a seeded random order: cluster samples are taken from it
     row_vectors: dict[int, np.ndarray]
     raw_words: list[str] | None = None  # the messages' normalised words, for the verbatim check
+    # "Ask about X", "Find X"...: embedded in one batch per level, not one call per cluster
+    frame_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class LocalClusterNamer:
@@ -179,13 +181,14 @@ class LocalClusterNamer:
         fallback: set[int] = set()
         # the cluster a phrase describes best gets it first: names are given best fit first
         best_fit = scores.max(axis=1) if scores.size else np.zeros(len(themes))
+        best = _best_phrases(scores, similarity)
+        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], kinds, shown)
         for cluster in np.argsort(-best_fit, kind="stable").tolist():
-            ranked = [int(i) for i in np.argsort(-scores[cluster], kind="stable")[:40]]
-            ranked = [i for i in ranked if similarity[cluster, i] >= MIN_SIMILARITY]
+            ranked = best[cluster]
             title = ""
             if ranked:
                 title = self._best_title(
-                    cluster, ranked[:TITLE_CHOICES], scores[cluster], shown, kinds, themes, taken
+                    day, cluster, ranked[:TITLE_CHOICES], scores[cluster], shown, kinds, themes, taken
                 )
             if not title:
                 fallback.add(cluster)
@@ -220,6 +223,7 @@ class LocalClusterNamer:
 
     def _best_title(
         self,
+        day: _Day,
         cluster: int,
         ranked: list[int],
         scores: np.ndarray,
@@ -242,10 +246,27 @@ class LocalClusterNamer:
             free = [i for i, option in enumerate(options) if option.lower() not in taken]
             if not free:
                 continue
-            fit = self._model().embed([options[i] for i in free]) @ themes[cluster]
+            fit = self._frames(day, [options[i] for i in free]) @ themes[cluster]
             fit -= np.array([FRAME_MARGIN * (i != 0) for i in free])
             return options[free[int(np.argmax(fit))]]
         return _paired_title(all_verbs, nouns, shown, taken)
+
+    def _embed_frames(self, day: _Day, choices: list[list[int]], kinds: list[str], shown: list[str]) -> None:
+        """The task-verb instructions of each cluster's best noun phrase, embedded in one batch: most
+        titles are made from it (a taken one sends ``_best_title`` to the next, embedded then)."""
+        options = []
+        for ranked in choices:
+            nouns = [i for i in ranked if kinds[i] == "noun"]
+            if nouns:
+                options += [frame.format(_lower_first(shown[nouns[0]])) for frame in NOUN_FRAMES]
+        if options:
+            self._frames(day, options)
+
+    def _frames(self, day: _Day, options: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(o for o in options if o not in day.frame_vectors))
+        if missing:
+            day.frame_vectors.update(zip(missing, self._model().embed(missing), strict=True))
+        return np.array([day.frame_vectors[o] for o in options])
 
     def _without_verbatim_runs(self, names: list[ClusterName], groups: ClusterGroups) -> list[ClusterName]:
         """Descriptions string phrases together: where one would repeat a run of
@@ -263,6 +284,20 @@ class LocalClusterNamer:
             _, _, rest = name.description.partition(". ")
             names[index] = ClusterName(title=name.title, description=rest or "Description withheld.")
         return names
+
+
+def _best_phrases(scores: np.ndarray, similarity: np.ndarray, count: int = 40) -> list[list[int]]:
+    """Each cluster's ``count`` best-scoring candidates, best first (ties by position), keeping
+    those at least ``MIN_SIMILARITY`` close to it. A partial sort: the day has thousands."""
+    if not scores.shape[1]:
+        return [[] for _ in scores]
+    count = min(count, scores.shape[1])
+    top = np.argpartition(-scores, count - 1, axis=1)[:, :count]
+    out = []
+    for cluster, columns in enumerate(top):
+        ordered = columns[np.lexsort((columns, -scores[cluster, columns]))]
+        out.append([int(i) for i in ordered if similarity[cluster, i] >= MIN_SIMILARITY])
+    return out
 
 
 def _paired_title(verbs: list[int], nouns: list[int], shown: list[str], taken: set[str]) -> str:
@@ -297,23 +332,28 @@ def _source_texts(groups: ClusterGroups) -> list[str]:
 
 
 def _usage_shares(day: _Day, groups: ClusterGroups, labels: np.ndarray, n: int) -> np.ndarray:
-    """(clusters, candidates): share of each cluster's distinct users who wrote each candidate."""
+    """(clusters, candidates): share of each cluster's distinct users who wrote each candidate, less
+    the share of the day's users who did. A phrase everyone writes ("year", "instructions") says
+    little about one cluster however many of its users wrote it; what sets the cluster apart is
+    how much more its users wrote it than everyone else (the contrast of c-TF-IDF, on users)."""
     shares = np.zeros((n, day.candidates.height), dtype=np.float32)
     if not day.candidates.height:
         return shares
     users = pl.Series(list(groups.user_ids) or [str(i) for i in range(len(labels))])
     rows = pl.DataFrame({"row": np.arange(len(labels)), "cluster": labels, "user": users})
     column = day.candidates.select("phrase_id").with_row_index("column")
-    used = (
-        day.phrases.occurrences.join(column, on="phrase_id")
-        .join(rows, on="row")
-        .group_by("cluster", "column")
-        .agg(pl.col("user").n_unique().alias("users"))
-    )
+    used = day.phrases.occurrences.join(column, on="phrase_id").join(rows, on="row")
+    per_cluster = used.group_by("cluster", "column").agg(pl.col("user").n_unique().alias("users"))
     cluster_users = rows.group_by("cluster").agg(pl.col("user").n_unique().alias("total"))
-    used = used.join(cluster_users, on="cluster")
-    shares[used["cluster"].to_numpy(), used["column"].to_numpy()] = (used["users"] / used["total"]).to_numpy()
-    return shares
+    per_cluster = per_cluster.join(cluster_users, on="cluster")
+    shares[per_cluster["cluster"].to_numpy(), per_cluster["column"].to_numpy()] = (
+        per_cluster["users"] / per_cluster["total"]
+    ).to_numpy()
+    # the rows being named (a level's clusters), not the phrase table's whole day
+    per_day = used.group_by("column").agg(pl.col("user").n_unique().alias("users"))
+    day_share = np.zeros(day.candidates.height, dtype=np.float32)
+    day_share[per_day["column"].to_numpy()] = (per_day["users"] / max(users.n_unique(), 1)).to_numpy()
+    return shares - day_share
 
 
 def _phrase_scores(vectors: np.ndarray, themes: np.ndarray, usage: np.ndarray) -> np.ndarray:
