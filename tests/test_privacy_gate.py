@@ -424,17 +424,25 @@ def test_what_the_screen_passes_the_explorer_passes_whatever_order_it_lists_text
 def test_a_span_across_title_and_description_is_cut_from_both_keeping_them_apart() -> None:
     # found on the dev corpus: cutting the newline too made the whole text one 200-character title,
     # which failed validation and stopped the day
-    node = HierarchyNode(
-        id="n0",
-        parent_id=None,
-        depth=0,
-        is_leaf=True,
-        title="Ask about a cheap restaurant",
-        description="People ask to book a table for two. " + "Mostly written in English. " * 6,
-        cluster_ids=[0],
-    )
-    run = TextFinding("VERBATIM", len("Ask about a "), len(node.title) + 1 + len("People ask to book"))
-    renamed = redact_findings(node, [run])
+    def node(title: str) -> HierarchyNode:
+        return HierarchyNode(
+            id="n0",
+            parent_id=None,
+            depth=0,
+            is_leaf=True,
+            title=title,
+            description="People ask to book a table for two. " + "Mostly written in English. " * 6,
+            cluster_ids=[0],
+        )
+
+    title = "Book a table at a cheap restaurant"
+    run = TextFinding("VERBATIM", title.index("cheap"), len(title) + 1 + len("People ask to book"))
+    renamed = redact_findings(node(title), [run])
     assert renamed is not None
-    assert renamed.title == "Ask about a"
-    assert renamed.description.startswith("a table for two. Mostly written in English.")
+    # what the cut leaves dangling goes too; a sentence with a hole in it is dropped whole
+    assert renamed.title == "Book a table"
+    assert renamed.description.startswith("Mostly written in English.")
+    assert "table for two" not in renamed.description
+    # a task verb without its object is no title: the node is withheld
+    title = "Ask about GlowMax Serum"
+    assert redact_findings(node(title), [TextFinding("PERSON", title.index("Glow"), len(title))]) is None

@@ -121,26 +121,60 @@ def _failures(
     return findings, scores, failed
 
 
+# words a title cannot end with once what followed them is cut ("Get help with", "Tax help for")
+_DANGLING = frozenset(
+    [
+        "about",
+        "with",
+        "for",
+        "to",
+        "of",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "from",
+        "by",
+        "into",
+    ]
+)
+
+
 def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
-    """Regenerate by dropping the flagged spans; None when the title would be left empty.
+    """Regenerate by dropping the flagged spans; None when no title is left.
 
     Spans index ``node_text(node)``: the title, a newline, then the description. A span across
     both (a verbatim run from the title's end into the description) is cut from each, never the
-    newline between them.
+    newline between them. A title keeps what remains, less the words left dangling at its end,
+    if two words remain ("Ask about <name>" is no title); a description keeps only its sentences
+    that lost nothing ("People ask about , X or ." tells a reader nothing).
     """
     title, description = node.title, node.description
     split = len(title) + 1
+    title_cut = False
     for start, end in _merged_spans(findings):
         if end > split:
             cut_from = max(start, split) - split
-            description = description[:cut_from] + description[end - split :]
+            description = description[:cut_from] + "\0" + description[end - split :]
         if start < len(title):
-            title = title[:start] + title[min(end, len(title)) :]
-    title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
-    description = " ".join(description.split())
-    if len(title) < 3:
+            title = title[:start] + " " + title[min(end, len(title)) :]
+            title_cut = True
+    words = title.replace(" · ·", " ·").split()
+    while title_cut and words and words[-1].lower().strip(" ·,") in _DANGLING:
+        words.pop()
+    title = " ".join(words).strip(" ·,")
+    if len(title) < 3 or (title_cut and len(title.split()) < 2):
         return None
-    return ClusterName(title=title, description=description or "Description withheld.")
+    kept = [s for s in _sentences(description) if "\0" not in s]
+    return ClusterName(title=title, description=" ".join(" ".join(kept).split()) or "Description withheld.")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in regex.split(r"(?<=[.!?])\s+", text) if s.strip()]
 
 
 def _merged_spans(findings: Sequence[Finding]) -> list[tuple[int, int]]:
