@@ -54,6 +54,7 @@ _WANTING = frozenset(
     ]
 )
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+_MODIFIER_TAGS = frozenset({"RB", "RBR", "RBS", "JJ", "JJR", "JJS"})
 _NOUN_PHRASE_START = _NOUN_TAGS | {"DT", "JJ", "JJR", "JJS", "CD", "PRP$", "VBG", "VBN"}
 
 LANGUAGE_NAMES = {
@@ -114,8 +115,9 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
     if not phrases:
         return []
     tagger = _tagger()
-    as_verb = tagger.pipe(f"I want to {p.lower()}." for p in phrases)
-    as_noun = tagger.pipe(f"Tell me about {p.lower()}." for p in phrases)
+    inside = [_as_inside_a_sentence(p) for p in phrases]
+    as_verb = tagger.pipe(f"I want to {p}." for p in inside)
+    as_noun = tagger.pipe(f"Tell me about {p}." for p in inside)
     kinds = []
     for phrase, verb_doc, noun_doc in zip(phrases, as_verb, as_noun, strict=True):
         verb_tags = [t.tag_ for t in verb_doc][3:-1]
@@ -125,11 +127,22 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
             kinds.append("")  # a lone word that can be a verb ("hack", "book") is too vague to name
         elif _is_noun_phrase(noun_tags):
             kinds.append("noun")
-        elif _is_instruction(verb_tags):
+        # a first word read as an adverb or adjective where a noun is expected is no verb there
+        # either ("worldwide highest grossing movie"); a verb that is also a noun ("book") is
+        elif _is_instruction(verb_tags) and noun_tags[0] not in _MODIFIER_TAGS:
             kinds.append("verb")
         else:
             kinds.append("")
     return kinds
+
+
+def _as_inside_a_sentence(phrase: str) -> str:
+    """The phrase as it reads mid-sentence: a capital that only started a message goes, a name's
+    stays ("Parkside Police Station" is tagged as a name, "parkside police station" as a verb)."""
+    words = phrase.split()
+    if phrase[:2].isupper() or (len(words) > 1 and words[1][:1].isupper()):
+        return phrase
+    return phrase[:1].lower() + phrase[1:]
 
 
 def _is_noun_phrase(tags: list[str]) -> bool:
