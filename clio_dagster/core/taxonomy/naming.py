@@ -51,6 +51,7 @@ DIVERSITY = 0.7  # MMR: how much similarity to an already chosen phrase counts a
 MIN_SIMILARITY = 0.12  # below this no phrase describes the cluster: a generic title says so
 DESCRIPTION_SLACK = 0.1  # how much less similar than the best phrase a described phrase may be
 TITLE_CHOICES = 12  # best phrases a title may be made from (a parent's best are often its children's)
+LONE_WORD = 0.05  # how much better a one-word noun phrase must score to be a title's object
 VERB_PREFERENCE = 0.1  # a verb phrase this much below the best noun phrase still names the cluster
 FRAME_MARGIN = 0.08  # how much better than "Ask about" another task verb must fit
 MAX_TITLE_WORDS = 7  # under the publication gate's verbatim run of 8 words
@@ -182,7 +183,7 @@ class LocalClusterNamer:
         # the cluster a phrase describes best gets it first: names are given best fit first
         best_fit = scores.max(axis=1) if scores.size else np.zeros(len(themes))
         best = _best_phrases(scores, similarity)
-        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], kinds, shown)
+        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], scores, kinds, shown)
         for cluster in np.argsort(-best_fit, kind="stable").tolist():
             ranked = best[cluster]
             title = ""
@@ -238,8 +239,10 @@ class LocalClusterNamer:
         better: the embedder tells verbs apart poorly, and "Ask about" claims least)."""
         all_verbs = [i for i in ranked if kinds[i] == "verb"]
         verbs = [i for i in all_verbs if shown[i].lower() not in taken]
-        nouns = [i for i in ranked if kinds[i] == "noun"]
-        if verbs and (not nouns or scores[verbs[0]] >= scores[nouns[0]] - VERB_PREFERENCE):
+        nouns = _title_nouns(ranked, scores, shown, kinds)
+        if verbs and (
+            not nouns or scores[verbs[0]] >= _title_score(nouns[0], scores, shown) - VERB_PREFERENCE
+        ):
             return _upper_first(shown[verbs[0]])
         for noun in nouns:
             options = [frame.format(_lower_first(shown[noun])) for frame in NOUN_FRAMES]
@@ -251,12 +254,14 @@ class LocalClusterNamer:
             return options[free[int(np.argmax(fit))]]
         return _paired_title(all_verbs, nouns, shown, taken)
 
-    def _embed_frames(self, day: _Day, choices: list[list[int]], kinds: list[str], shown: list[str]) -> None:
+    def _embed_frames(
+        self, day: _Day, choices: list[list[int]], scores: np.ndarray, kinds: list[str], shown: list[str]
+    ) -> None:
         """The task-verb instructions of each cluster's best noun phrase, embedded in one batch: most
         titles are made from it (a taken one sends ``_best_title`` to the next, embedded then)."""
         options = []
-        for ranked in choices:
-            nouns = [i for i in ranked if kinds[i] == "noun"]
+        for cluster, ranked in enumerate(choices):
+            nouns = _title_nouns(ranked, scores[cluster], shown, kinds)
             if nouns:
                 options += [frame.format(_lower_first(shown[nouns[0]])) for frame in NOUN_FRAMES]
         if options:
@@ -284,6 +289,20 @@ class LocalClusterNamer:
             _, _, rest = name.description.partition(". ")
             names[index] = ClusterName(title=name.title, description=rest or "Description withheld.")
         return names
+
+
+def _title_score(phrase: int, scores: np.ndarray, shown: list[str]) -> float:
+    """A lone word ("article", "time") names a cluster less precisely than a phrase of several
+    ("SEO blog post", "departure time") and must score ``LONE_WORD`` better to be preferred; an
+    article is no word of content ("the price" is a lone word)."""
+    words = shown[phrase].lower().split()
+    lone = len(words) - (words[0] in {"the", "a", "an"}) < 2
+    return float(scores[phrase]) - LONE_WORD * lone
+
+
+def _title_nouns(ranked: list[int], scores: np.ndarray, shown: list[str], kinds: list[str]) -> list[int]:
+    nouns = [i for i in ranked if kinds[i] == "noun"]
+    return sorted(nouns, key=lambda i: -_title_score(i, scores, shown))
 
 
 def _best_phrases(scores: np.ndarray, similarity: np.ndarray, count: int = 40) -> list[list[int]]:

@@ -54,7 +54,6 @@ _WANTING = frozenset(
     ]
 )
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
-_MODIFIER_TAGS = frozenset({"RB", "RBR", "RBS", "JJ", "JJR", "JJS"})
 _NOUN_PHRASE_START = _NOUN_TAGS | {"DT", "JJ", "JJR", "JJS", "CD", "PRP$", "VBG", "VBN"}
 
 LANGUAGE_NAMES = {
@@ -127,9 +126,7 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
             kinds.append("")  # a lone word that can be a verb ("hack", "book") is too vague to name
         elif _is_noun_phrase(noun_tags):
             kinds.append("noun")
-        # a first word read as an adverb or adjective where a noun is expected is no verb there
-        # either ("worldwide highest grossing movie"); a verb that is also a noun ("book") is
-        elif _is_instruction(verb_tags) and noun_tags[0] not in _MODIFIER_TAGS:
+        elif _is_instruction(verb_tags):
             kinds.append("verb")
         else:
             kinds.append("")
