@@ -123,7 +123,7 @@ def _failures(
 
 # words a title cannot end with once what followed them is cut ("Get help with", "Tax help for")
 _DANGLING = frozenset(
-    [
+    {
         "about",
         "with",
         "for",
@@ -140,7 +140,7 @@ _DANGLING = frozenset(
         "from",
         "by",
         "into",
-    ]
+    }
 )
 
 
@@ -150,8 +150,8 @@ def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> Cluster
     Spans index ``node_text(node)``: the title, a newline, then the description. A span across
     both (a verbatim run from the title's end into the description) is cut from each, never the
     newline between them. A title keeps what remains, less the words left dangling at its end,
-    if two words remain ("Ask about <name>" is no title); a description keeps only its sentences
-    that lost nothing ("People ask about , X or ." tells a reader nothing).
+    if at least half its words remain ("Get help with <name>" is no title); a description keeps
+    only its sentences that lost nothing ("People ask about , X or ." tells a reader nothing).
     """
     title, description = node.title, node.description
     split = len(title) + 1
@@ -167,7 +167,8 @@ def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> Cluster
     while title_cut and words and words[-1].lower().strip(" ·,") in _DANGLING:
         words.pop()
     title = " ".join(words).strip(" ·,")
-    if len(title) < 3 or (title_cut and len(title.split()) < 2):
+    # a title that lost most of its words says what the cut took, not what the node is about
+    if len(title) < 3 or (title_cut and 2 * len(words) < len(node.title.split())):
         return None
     kept = [s for s in _sentences(description) if "\0" not in s]
     return ClusterName(title=title, description=" ".join(" ".join(kept).split()) or "Description withheld.")
