@@ -51,7 +51,6 @@ DIVERSITY = 0.7  # MMR: how much similarity to an already chosen phrase counts a
 MIN_SIMILARITY = 0.12  # below this no phrase describes the cluster: a generic title says so
 DESCRIPTION_SLACK = 0.1  # how much less similar than the best phrase a described phrase may be
 TITLE_CHOICES = 12  # best phrases a title may be made from (a parent's best are often its children's)
-LONE_WORD = 0.05  # how much better a one-word noun phrase must score to be a title's object
 VERB_PREFERENCE = 0.1  # a verb phrase this much below the best noun phrase still names the cluster
 FRAME_MARGIN = 0.08  # how much better than "Ask about" another task verb must fit
 MAX_TITLE_WORDS = 7  # under the publication gate's verbatim run of 8 words
@@ -183,7 +182,7 @@ class LocalClusterNamer:
         # the cluster a phrase describes best gets it first: names are given best fit first
         best_fit = scores.max(axis=1) if scores.size else np.zeros(len(themes))
         best = _best_phrases(scores, similarity)
-        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], scores, kinds, shown)
+        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], kinds, shown)
         for cluster in np.argsort(-best_fit, kind="stable").tolist():
             ranked = best[cluster]
             title = ""
@@ -239,10 +238,8 @@ class LocalClusterNamer:
         better: the embedder tells verbs apart poorly, and "Ask about" claims least)."""
         all_verbs = [i for i in ranked if kinds[i] == "verb"]
         verbs = [i for i in all_verbs if shown[i].lower() not in taken]
-        nouns = _title_nouns(ranked, scores, shown, kinds)
-        if verbs and (
-            not nouns or scores[verbs[0]] >= _title_score(nouns[0], scores, shown) - VERB_PREFERENCE
-        ):
+        nouns = [i for i in ranked if kinds[i] == "noun"]
+        if verbs and (not nouns or scores[verbs[0]] >= scores[nouns[0]] - VERB_PREFERENCE):
             return _upper_first(shown[verbs[0]])
         for noun in nouns:
             options = [frame.format(_lower_first(shown[noun])) for frame in NOUN_FRAMES]
@@ -254,14 +251,12 @@ class LocalClusterNamer:
             return options[free[int(np.argmax(fit))]]
         return _paired_title(all_verbs, nouns, shown, taken)
 
-    def _embed_frames(
-        self, day: _Day, choices: list[list[int]], scores: np.ndarray, kinds: list[str], shown: list[str]
-    ) -> None:
+    def _embed_frames(self, day: _Day, choices: list[list[int]], kinds: list[str], shown: list[str]) -> None:
         """The task-verb instructions of each cluster's best noun phrase, embedded in one batch: most
         titles are made from it (a taken one sends ``_best_title`` to the next, embedded then)."""
         options = []
-        for cluster, ranked in enumerate(choices):
-            nouns = _title_nouns(ranked, scores[cluster], shown, kinds)
+        for ranked in choices:
+            nouns = [i for i in ranked if kinds[i] == "noun"]
             if nouns:
                 options += [frame.format(_lower_first(shown[nouns[0]])) for frame in NOUN_FRAMES]
         if options:
@@ -289,20 +284,6 @@ class LocalClusterNamer:
             _, _, rest = name.description.partition(". ")
             names[index] = ClusterName(title=name.title, description=rest or "Description withheld.")
         return names
-
-
-def _title_score(phrase: int, scores: np.ndarray, shown: list[str]) -> float:
-    """A lone word ("article", "time") names a cluster less precisely than a phrase of several
-    ("SEO blog post", "departure time") and must score ``LONE_WORD`` better to be preferred; an
-    article is no word of content ("the price" is a lone word)."""
-    words = shown[phrase].lower().split()
-    lone = len(words) - (words[0] in {"the", "a", "an"}) < 2
-    return float(scores[phrase]) - LONE_WORD * lone
-
-
-def _title_nouns(ranked: list[int], scores: np.ndarray, shown: list[str], kinds: list[str]) -> list[int]:
-    nouns = [i for i in ranked if kinds[i] == "noun"]
-    return sorted(nouns, key=lambda i: -_title_score(i, scores, shown))
 
 
 def _best_phrases(scores: np.ndarray, similarity: np.ndarray, count: int = 40) -> list[list[int]]:
@@ -351,28 +332,23 @@ def _source_texts(groups: ClusterGroups) -> list[str]:
 
 
 def _usage_shares(day: _Day, groups: ClusterGroups, labels: np.ndarray, n: int) -> np.ndarray:
-    """(clusters, candidates): share of each cluster's distinct users who wrote each candidate, less
-    the share of the day's users who did. A phrase everyone writes ("year", "instructions") says
-    little about one cluster however many of its users wrote it; what sets the cluster apart is
-    how much more its users wrote it than everyone else (the contrast of c-TF-IDF, on users)."""
+    """(clusters, candidates): share of each cluster's distinct users who wrote each candidate."""
     shares = np.zeros((n, day.candidates.height), dtype=np.float32)
     if not day.candidates.height:
         return shares
     users = pl.Series(list(groups.user_ids) or [str(i) for i in range(len(labels))])
     rows = pl.DataFrame({"row": np.arange(len(labels)), "cluster": labels, "user": users})
     column = day.candidates.select("phrase_id").with_row_index("column")
-    used = day.phrases.occurrences.join(column, on="phrase_id").join(rows, on="row")
-    per_cluster = used.group_by("cluster", "column").agg(pl.col("user").n_unique().alias("users"))
+    used = (
+        day.phrases.occurrences.join(column, on="phrase_id")
+        .join(rows, on="row")
+        .group_by("cluster", "column")
+        .agg(pl.col("user").n_unique().alias("users"))
+    )
     cluster_users = rows.group_by("cluster").agg(pl.col("user").n_unique().alias("total"))
-    per_cluster = per_cluster.join(cluster_users, on="cluster")
-    shares[per_cluster["cluster"].to_numpy(), per_cluster["column"].to_numpy()] = (
-        per_cluster["users"] / per_cluster["total"]
-    ).to_numpy()
-    # the rows being named (a level's clusters), not the phrase table's whole day
-    per_day = used.group_by("column").agg(pl.col("user").n_unique().alias("users"))
-    day_share = np.zeros(day.candidates.height, dtype=np.float32)
-    day_share[per_day["column"].to_numpy()] = (per_day["users"] / max(users.n_unique(), 1)).to_numpy()
-    return shares - day_share
+    used = used.join(cluster_users, on="cluster")
+    shares[used["cluster"].to_numpy(), used["column"].to_numpy()] = (used["users"] / used["total"]).to_numpy()
+    return shares
 
 
 def _phrase_scores(vectors: np.ndarray, themes: np.ndarray, usage: np.ndarray) -> np.ndarray:

@@ -114,9 +114,8 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
     if not phrases:
         return []
     tagger = _tagger()
-    inside = [_as_inside_a_sentence(p) for p in phrases]
-    as_verb = tagger.pipe(f"I want to {p}." for p in inside)
-    as_noun = tagger.pipe(f"Tell me about {p}." for p in inside)
+    as_verb = tagger.pipe(f"I want to {p.lower()}." for p in phrases)
+    as_noun = tagger.pipe(f"Tell me about {p.lower()}." for p in phrases)
     kinds = []
     for phrase, verb_doc, noun_doc in zip(phrases, as_verb, as_noun, strict=True):
         verb_tags = [t.tag_ for t in verb_doc][3:-1]
@@ -131,15 +130,6 @@ def phrase_kinds(phrases: Sequence[str]) -> list[str]:
         else:
             kinds.append("")
     return kinds
-
-
-def _as_inside_a_sentence(phrase: str) -> str:
-    """The phrase as it reads mid-sentence: a capital that only started a message goes, a name's
-    stays ("Parkside Police Station" is tagged as a name, "parkside police station" as a verb)."""
-    words = phrase.split()
-    if phrase[:2].isupper() or (len(words) > 1 and words[1][:1].isupper()):
-        return phrase
-    return phrase[:1].lower() + phrase[1:]
 
 
 def _is_noun_phrase(tags: list[str]) -> bool:
