@@ -236,10 +236,11 @@ def speed(corpus: Path, rows: int, clusters: int) -> None:
 
 
 def _screened_nodes(home: Path) -> dict[tuple[str, int, tuple[int, ...]], dict]:
-    """(date, depth, base clusters) -> node, from the restricted screened hierarchy of each date:
-    base clusters are the same in two runs of the same code before naming, ids after tracking not."""
+    """(date, depth, base clusters) -> node, from the restricted screened hierarchy of each date
+    (``audited_hierarchy.json``): base clusters are the same in two runs of the same code before
+    naming, ids after tracking not."""
     out = {}
-    for path in sorted((home / "restricted").glob("*/screened_hierarchy.json")):
+    for path in sorted((home / "restricted").glob("*/audited_hierarchy.json")):
         nodes = json.loads(path.read_text())
         for node in nodes["nodes"] if isinstance(nodes, dict) else nodes:
             out[(path.parent.name, node["depth"], tuple(sorted(node["cluster_ids"])))] = node

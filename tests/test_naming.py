@@ -106,6 +106,10 @@ def test_titles_are_english_instructions_even_for_other_languages(namer):
         # an instruction: one of our task verbs, or the users' own verb phrase
         assert name.title.startswith(OUR_VERBS) or phrase_kinds([name.title])[0] == "verb", name.title
         assert 1 <= name.description.count(". ") + 1 <= 2  # one or two sentences
+        # no quoted title of another node: the explorer would list it right before a title (issue 14)
+        assert "“" not in name.description and not any(other.title in name.description for other in names), (
+            name.description
+        )
     titles = [n.title.lower() for n in names]
     assert len(set(titles)) == len(titles)
     assert "cover letter" in titles[0] and "laptop" in titles[1] and "trip itinerary" in titles[2]

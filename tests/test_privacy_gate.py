@@ -380,18 +380,70 @@ def test_what_the_screen_passes_the_gate_passes() -> None:
     assert _verify(_files(public)) == set()  # the gate, judging every file's bytes, finds nothing more
 
 
-def test_a_redacted_span_across_title_and_description_keeps_them_apart() -> None:
-    """Found by running the sample twice: a verbatim run judged on the joined text ran from the
-    title's end into the description, and cutting it made the description part of the title
-    (over the 120-character limit of a title, so the audit step failed)."""
-    title = "Plan winter heating for an old house with " + "drafty windows " * 4
-    description = "Quoted words here. Users compare boilers, insulation and heat pumps " * 2
-    node = HierarchyNode(
-        id="n", parent_id=None, depth=0, is_leaf=True, title=title, description=description, cluster_ids=[0]
+def test_what_the_screen_passes_the_explorer_passes_whatever_order_it_lists_texts_in() -> None:
+    """The 100k-day failure (issue 14): the explorer lists every node's title and description one
+    after another, so one node's closing words run straight into the next node's title. Each
+    node's own texts are clean; together they repeat eight words of a request."""
+    from clio_dagster.explorer.build import render_page, share_texts
+
+    raw = ["in town tomorrow, find a cheap restaurant book a table for two at seven"]
+    evidence = Evidence(raw_texts=lambda: iter(raw))
+
+    def node(node_id: str, title: str, description: str) -> HierarchyNode:
+        return HierarchyNode(
+            id=node_id,
+            parent_id=None,
+            depth=0,
+            is_leaf=True,
+            title=title,
+            description=description,
+            cluster_ids=[int(node_id[1:])],
+        )
+
+    nodes = [
+        node("n1", "Ask about prices", "People ask about prices and find a cheap restaurant"),
+        node("n2", "Book a table for two", "People ask to book a table. Mostly written in English."),
+    ]
+    result = screen_hierarchy(
+        nodes, scan=scan_texts, auditor=NoAuditor(), regenerate=redact_findings, evidence=evidence
     )
-    start = title.index("with")
-    end = len(title) + 1 + description.index(" Users")
-    renamed = redact_findings(node, [TextFinding("VERBATIM", start, end)])
+    assert result.nodes, "the fix renames the node; withholding the whole day is no answer"
+    # both orders the page could list them in, as the explorer lays them out
+    for order in (result.nodes, result.nodes[::-1]):
+        day = {
+            "date": DATE,
+            "nodes": [{"id": n.id, "title": n.title, "description": n.description} for n in order],
+        }
+        page = render_page({"dates": [DATE], **share_texts([day])})
+        violations = verify_public_files(
+            {"explorer.html": page.encode()}, rules=RULES, evidence=evidence, scanner=scan_texts
+        )
+        assert [v.check for v in violations] == []
+
+
+def test_a_span_across_title_and_description_is_cut_from_both_keeping_them_apart() -> None:
+    # found on the dev corpus: cutting the newline too made the whole text one 200-character title,
+    # which failed validation and stopped the day
+    def node(title: str) -> HierarchyNode:
+        return HierarchyNode(
+            id="n0",
+            parent_id=None,
+            depth=0,
+            is_leaf=True,
+            title=title,
+            description="People ask to book a table for two. " + "Mostly written in English. " * 6,
+            cluster_ids=[0],
+        )
+
+    title = "Book a table for two at Nandos"
+    run = TextFinding("VERBATIM", title.index("Nandos"), len(title) + 1 + len("People ask to book"))
+    renamed = redact_findings(node(title), [run])
     assert renamed is not None
-    assert renamed.title == "Plan winter heating for an old house"
-    assert renamed.description == " ".join(description[description.index("Users") :].split())
+    # what the cut leaves dangling goes too; a sentence with a hole in it is dropped whole
+    assert renamed.title == "Book a table for two"
+    assert renamed.description.startswith("Mostly written in English.")
+    assert "table for two" not in renamed.description
+    # a task verb without its object is no title: the node is withheld
+    for title in ("Ask about GlowMax Serum", "Get help with GlowMax Serum"):
+        found = [TextFinding("PERSON", title.index("Glow"), len(title))]
+        assert redact_findings(node(title), found) is None

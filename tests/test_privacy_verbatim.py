@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clio_dagster.core.privacy.verbatim import VerbatimLeak, find_verbatim_runs, normalise_words
+from clio_dagster.core.privacy.verbatim import (
+    JunctionLeak,
+    VerbatimLeak,
+    find_runs,
+    find_verbatim_runs,
+    normalise_words,
+)
 
 RAW = [
     "Hi! Can you help me write a complaint to my landlord about the broken heating?",
@@ -63,3 +69,28 @@ def test_large_raw_side_with_one_needle() -> None:
     public = ["Cooking pasta and sauces", "Leaks: quarterly numbers for project bluebird were leaked to me"]
     leaks = find_verbatim_runs(public, raw)
     assert [(leak.public_index, leak.raw_index) for leak in leaks] == [(1, 7_777)]
+
+
+def test_a_run_across_two_juxtaposed_texts_is_found_in_either_order_they_may_be_listed() -> None:
+    # "a complaint to my" ends one text, "landlord about the broken" starts another: neither holds
+    # eight raw words, but a page listing the first right before the second shows them in a row
+    public = [
+        "Landlord letters. People ask for a complaint to my",
+        "Landlord about the broken boiler",
+        "Dragons",
+    ]
+    leaks, junctions = find_runs(public, RAW, juxtaposed=[0, 1, 2])
+    assert leaks == []
+    assert junctions == [JunctionLeak(tail_index=0, head_index=1, tail_words=4, n_words=8)]
+    # texts not listed beside each other are not joined; seven words across a junction are no leak
+    assert find_runs(public, RAW, juxtaposed=[0, 2]) == ([], [])
+    assert find_runs(["People ask for a complaint to my", "Landlord about the"], RAW, juxtaposed=[0, 1]) == (
+        [],
+        [],
+    )
+
+
+def test_a_text_is_not_joined_to_itself() -> None:
+    # "the dark please tell me a bedtime story": only if the text followed itself
+    public = ["Tell me a bedtime story about the dark please"]
+    assert find_runs(public, ["of the dark please tell me a bedtime story"], juxtaposed=[0]) == ([], [])

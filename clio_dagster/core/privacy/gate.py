@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from clio_dagster.core.privacy.checks import PublicString, Scanner, Violation
-from clio_dagster.core.privacy.verbatim import find_verbatim_runs
+from clio_dagster.core.privacy.verbatim import find_runs, normalise_words
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXPLORER_DATA = re.compile(r'<script type="application/json" id="clio-data">(.*?)</script>', re.S)
@@ -87,13 +87,25 @@ def judge_texts(
     scanner: Scanner,
     evidence: Evidence,
     verbatim_words: int = 8,
+    juxtaposed: Sequence[int] = (),
 ) -> list[list[TextFinding]]:
     """Everything wrong with each text, judged alone: the scanner's findings (PII), runs of
-    ``verbatim_words`` words of a raw conversation, and user or conversation ids."""
+    ``verbatim_words`` words of a raw conversation, and user or conversation ids.
+
+    ``juxtaposed``: indices of texts a page may list one right after another in any order (the
+    explorer's node texts). A raw run that starts in the last words of one and ends in the first
+    words of another is a finding on the first, over those last words.
+    """
     found = [[TextFinding(f.entity_type, f.start, f.end) for f in per_text] for per_text in scanner(texts)]
-    for leak in find_verbatim_runs(texts, evidence.raw_texts(), n_words=verbatim_words):
+    leaks, junctions = find_runs(texts, evidence.raw_texts(), n_words=verbatim_words, juxtaposed=juxtaposed)
+    for leak in leaks:
         start, end = word_span(texts[leak.public_index], leak.public_word_offset, leak.n_words)
         found[leak.public_index].append(TextFinding(VERBATIM, start, end))
+    for junction in junctions:
+        tail = texts[junction.tail_index]
+        last = len(normalise_words(tail)) - junction.tail_words
+        start, end = word_span(tail, last, junction.tail_words)
+        found[junction.tail_index].append(TextFinding(VERBATIM, start, end))
     for index, start, end in find_identifiers(texts, evidence.identifiers):
         found[index].append(TextFinding(IDENTIFIER, start, end))
     return found

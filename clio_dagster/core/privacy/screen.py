@@ -3,7 +3,10 @@ regeneration, else withhold.
 
 Each node's title and description are judged by the gate's own function (``gate.judge_texts``):
 the same strings, alone, with the same PII scanner, verbatim and identifier checks (plus, in the
-asset, the rare-term layer), so a node the screen keeps is one the gate will pass.
+asset, the rare-term layer), so a node the screen keeps is one the gate will pass. Node texts are
+also judged as the explorer shows them, one node's after another's in an order fixed only later
+(by the page, over every published day): a raw run across the end of one node's text and the
+start of any other's is a finding on the first.
 
 Works on the hierarchy before any statistics are computed, so a withheld node simply leaves the
 tree: a withheld leaf's clusters join the suppressed ones; a withheld parent's children move up to
@@ -56,19 +59,38 @@ def tidy(node: HierarchyNode) -> HierarchyNode:
 
 
 def judge_nodes(
-    nodes: Sequence[HierarchyNode], *, scan: Scanner, evidence: Evidence, verbatim_words: int = 8
+    nodes: Sequence[HierarchyNode],
+    *,
+    scan: Scanner,
+    evidence: Evidence,
+    verbatim_words: int = 8,
+    beside: Sequence[HierarchyNode] = (),
 ) -> list[list[Finding]]:
     """Findings for each node, as spans of ``node_text(node)``.
 
     The title and the description are judged alone, exactly as the gate judges each public string
-    (same function, same scanner), and together, as the report shows a title above its description.
+    (same function, same scanner), together, as the report shows a title above its description,
+    and before every other node's text, as the explorer may list them. ``beside``: nodes judged
+    already, whose texts the explorer may list next to these; findings follow them (a text of
+    theirs that now runs into one of ``nodes``), but the scanner does not read them again.
     """
     texts = []
-    for node in nodes:
+    for node in [*nodes, *beside]:
         texts += [node.title, node.description, node_text(node)]
-    found = judge_texts(texts, scanner=scan, evidence=evidence, verbatim_words=verbatim_words)
+    judged = 3 * len(nodes)
+
+    def scan_judged(strings: Sequence[str]) -> list[list[Finding]]:
+        return [*scan(strings[:judged]), *([] for _ in strings[judged:])]
+
+    found = judge_texts(
+        texts,
+        scanner=scan_judged,
+        evidence=evidence,
+        verbatim_words=verbatim_words,
+        juxtaposed=range(2, len(texts), 3),
+    )
     per_node: list[list[Finding]] = []
-    for i, node in enumerate(nodes):
+    for i, node in enumerate([*nodes, *beside]):
         title, description, both = found[3 * i : 3 * i + 3]
         offset = len(node.title) + 1
         shifted = [TextFinding(f.entity_type, f.start + offset, f.end + offset) for f in description]
@@ -79,34 +101,81 @@ def judge_nodes(
 
 
 def _failures(
-    nodes: Sequence[HierarchyNode], scan: Scanner, auditor: Auditor, evidence: Evidence, min_score: int
+    nodes: Sequence[HierarchyNode],
+    scan: Scanner,
+    auditor: Auditor,
+    evidence: Evidence,
+    min_score: int,
+    beside: Sequence[HierarchyNode] = (),
 ) -> tuple[list[list[Finding]], list[int | None], list[bool]]:
+    """Findings, audit score and verdict for each of ``nodes``, then a finding list for each of
+    ``beside`` (not audited again)."""
     if not nodes:
         return [], [], []
-    findings = judge_nodes(nodes, scan=scan, evidence=evidence)
+    findings = judge_nodes(nodes, scan=scan, evidence=evidence, beside=beside)
     scores = auditor.audit([node_text(n) for n in nodes])
-    failed = [bool(f) or (s is not None and s < min_score) for f, s in zip(findings, scores, strict=True)]
+    failed = [
+        bool(f) or (s is not None and s < min_score)
+        for f, s in zip(findings[: len(nodes)], scores, strict=True)
+    ]
     return findings, scores, failed
 
 
-def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
-    """Regenerate by dropping the flagged spans; None when the title would be left empty.
+# words a title cannot end with once what followed them is cut ("Get help with", "Tax help for")
+_DANGLING = frozenset(
+    {
+        "about",
+        "with",
+        "for",
+        "to",
+        "of",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "from",
+        "by",
+        "into",
+    }
+)
 
-    Spans index ``node_text(node)``: the title, a newline, then the description. A span across the
-    newline (a finding of the joined text) is cut on both sides but the newline is kept: without it
-    the rest of the description ran on into the title (a 100k-conversation day failed on a title
-    past ``ClusterName``'s 120 characters).
+
+def redact_findings(node: HierarchyNode, findings: Sequence[Finding]) -> ClusterName | None:
+    """Regenerate by dropping the flagged spans; None when no title is left.
+
+    Spans index ``node_text(node)``: the title, a newline, then the description. A span across
+    both (a verbatim run from the title's end into the description) is cut from each, never the
+    newline between them. A title keeps what remains, less the words left dangling at its end,
+    if at least half its words remain ("Get help with <name>" is no title); a description keeps
+    only its sentences that lost nothing ("People ask about , X or ." tells a reader nothing).
     """
-    text = node_text(node)
+    title, description = node.title, node.description
+    split = len(title) + 1
+    title_cut = False
     for start, end in _merged_spans(findings):
-        line_break = "\n" if "\n" in text[start:end] else ""
-        text = text[:start] + line_break + text[end:]
-    title, _, description = text.partition("\n")
-    title = " ".join(title.replace(" · ·", " ·").split()).strip(" ·,")
-    description = " ".join(description.split())
-    if len(title) < 3:
+        if end > split:
+            cut_from = max(start, split) - split
+            description = description[:cut_from] + "\0" + description[end - split :]
+        if start < len(title):
+            title = title[:start] + " " + title[min(end, len(title)) :]
+            title_cut = True
+    words = title.replace(" · ·", " ·").split()
+    while title_cut and words and words[-1].lower().strip(" ·,") in _DANGLING:
+        words.pop()
+    title = " ".join(words).strip(" ·,")
+    # a title that lost most of its words says what the cut took, not what the node is about
+    if len(title) < 3 or (title_cut and 2 * len(words) < len(node.title.split())):
         return None
-    return ClusterName(title=title, description=description or "Description withheld.")
+    kept = [s for s in _sentences(description) if "\0" not in s]
+    return ClusterName(title=title, description=" ".join(" ".join(kept).split()) or "Description withheld.")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in regex.split(r"(?<=[.!?])\s+", text) if s.strip()]
 
 
 def _merged_spans(findings: Sequence[Finding]) -> list[tuple[int, int]]:
@@ -150,8 +219,15 @@ def screen_hierarchy(
         if renamed is not None:
             update = {"title": renamed.title, "description": renamed.description}
             retries.append((node, tidy(node.model_copy(update=update))))
-    # every regeneration judged in one pass: the day's raw text is streamed once more, not per node
-    _, new_scores, still_bad = _failures([r for _, r in retries], scan, auditor, evidence, min_audit_score)
+    # every regeneration judged in one pass (the day's raw text is streamed once more, not per
+    # node), beside the nodes kept: in the explorer a new text may follow or precede a kept one
+    kept_nodes = list(kept.values()) if retries else []
+    findings, new_scores, still_bad = _failures(
+        [r for _, r in retries], scan, auditor, evidence, min_audit_score, beside=kept_nodes
+    )
+    for node, found in zip(kept_nodes, findings[len(retries) :], strict=True):
+        if found:  # clean alone, but a renamed node's new title continues it into a raw run
+            del kept[node.id]
     for (node, renamed), score, bad in zip(retries, new_scores, still_bad, strict=True):
         if not bad:
             result.regenerated.append(node.id)

@@ -6,6 +6,10 @@ hash set; the raw side (up to millions of conversations) is streamed once. Only 
 occur somewhere in the public vocabulary can be part of a leak, so each raw text is cut into
 maximal runs of such words and only runs of at least ``n_words`` are shingled: most raw text is
 skipped after one set lookup per word.
+
+A page that lists public texts one after another (the explorer's table of node texts) shows a
+reader the end of one text running into the start of the next. Where that order is not known when
+the texts are judged, :func:`find_runs` also tests every ordered pair of them (junctions).
 """
 
 from __future__ import annotations
@@ -38,6 +42,18 @@ def normalise_words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+@dataclass(frozen=True)
+class JunctionLeak:
+    """A raw run of ``n_words`` words that a reader sees where one public text is shown right after
+    another: the last ``tail_words`` words of text ``tail_index``, then the first words of text
+    ``head_index``. Positions only, like :class:`VerbatimLeak`."""
+
+    tail_index: int
+    head_index: int
+    tail_words: int
+    n_words: int
+
+
 def find_verbatim_runs(
     public_texts: Sequence[str], raw_texts: Iterable[str], n_words: int = 8
 ) -> list[VerbatimLeak]:
@@ -45,6 +61,21 @@ def find_verbatim_runs(
 
     ``raw_texts`` is consumed once, lazily, so a generator over a large table works.
     """
+    leaks, _ = find_runs(public_texts, raw_texts, n_words=n_words)
+    return leaks
+
+
+def find_runs(
+    public_texts: Sequence[str],
+    raw_texts: Iterable[str],
+    n_words: int = 8,
+    *,
+    juxtaposed: Sequence[int] = (),
+) -> tuple[list[VerbatimLeak], list[JunctionLeak]]:
+    """:func:`find_verbatim_runs`, and in the same pass over ``raw_texts`` every junction leak
+    between two of the ``juxtaposed`` public texts (indices): texts a page may list one right after
+    another in an order not known when they are judged, so every ordered pair is a possible
+    junction. One junction leak per ordered pair of texts."""
     if n_words < 1:
         raise ValueError(f"n_words must be >= 1, got {n_words}")
     shingles: dict[tuple[str, ...], list[tuple[int, int]]] = {}
@@ -54,21 +85,56 @@ def find_verbatim_runs(
         vocabulary.update(words)
         for start in range(len(words) - n_words + 1):
             shingles.setdefault(tuple(words[start : start + n_words]), []).append((p_index, start))
-    if not shingles:
-        # no public text is n_words long, so nothing can leak: skip reading the raw side
-        return []
+    junctions = _Junctions(public_texts, juxtaposed, n_words)
+    if not shingles and not junctions:
+        # no public text is n_words long and none is shown beside another: nothing can leak
+        return [], []
 
     leaks: list[VerbatimLeak] = []
     for r_index, raw in enumerate(raw_texts):
         seen: set[int] = set()
         for run in _runs_within(normalise_words(raw), vocabulary, n_words):
             for start in range(len(run) - n_words + 1):
-                hits = shingles.get(tuple(run[start : start + n_words]))
-                for p_index, offset in hits or ():
+                window = tuple(run[start : start + n_words])
+                for p_index, offset in shingles.get(window) or ():
                     if p_index not in seen:
                         seen.add(p_index)
                         leaks.append(VerbatimLeak(p_index, r_index, offset, n_words))
-    return leaks
+                if junctions:
+                    junctions.check(window)
+    return leaks, junctions.found()
+
+
+class _Junctions:
+    """The first and last ``n_words - 1`` words of the juxtaposed texts, keyed by length, to test
+    each raw window split at every point: its first k words ending one text and the rest
+    starting another."""
+
+    def __init__(self, texts: Sequence[str], indices: Sequence[int], n_words: int) -> None:
+        self.n_words = n_words
+        self.tails: list[dict[tuple[str, ...], list[int]]] = [{} for _ in range(n_words)]
+        self.heads: list[dict[tuple[str, ...], list[int]]] = [{} for _ in range(n_words)]
+        for index in indices:
+            words = normalise_words(texts[index])
+            for k in range(1, min(n_words - 1, len(words)) + 1):
+                self.tails[k].setdefault(tuple(words[-k:]), []).append(index)
+                self.heads[k].setdefault(tuple(words[:k]), []).append(index)
+        self.leaks: dict[tuple[int, int], JunctionLeak] = {}
+
+    def __bool__(self) -> bool:
+        return any(self.tails)
+
+    def check(self, window: tuple[str, ...]) -> None:
+        for k in range(1, self.n_words):
+            tails = self.tails[k].get(window[:k])
+            heads = self.heads[self.n_words - k].get(window[k:]) if tails else None
+            for tail in tails if heads else ():
+                for head in heads or ():
+                    if tail != head and (tail, head) not in self.leaks:
+                        self.leaks[tail, head] = JunctionLeak(tail, head, k, self.n_words)
+
+    def found(self) -> list[JunctionLeak]:
+        return list(self.leaks.values())
 
 
 def conversation_texts(conversations: pl.DataFrame, chunk_rows: int = 50_000) -> Iterator[str]:

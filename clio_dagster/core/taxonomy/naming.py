@@ -6,8 +6,11 @@ What is the users' and what is ours:
 - ours (``wording.py``): the task verbs that turn a noun phrase into an instruction ("Ask about",
   "Find", "Get help with"), "or" joining two phrases, the generic fallback titles, the
   connectives of the descriptions ("People ask to", "and mention", "Mostly written in") and the
-  English names of languages;
-- already public: the title of the nearest other cluster, quoted in the description.
+  English names of languages.
+
+A description never quotes another node's title: the explorer lists every node's title and
+description one after another, so a quoted title followed there by the next node's title could
+put two users' phrases side by side as one raw request (issue 14; the screen also judges that).
 
 Phrases are chosen by meaning, not by lists: each cluster's theme is the mean embedding of a
 sample of its own messages; a phrase scores its similarity to the theme, less part of its
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -65,6 +68,8 @@ class _Day:
     order: np.ndarray  # the rows in a seeded random order: cluster samples are taken from it
     row_vectors: dict[int, np.ndarray]
     raw_words: list[str] | None = None  # the messages' normalised words, for the verbatim check
+    # "Ask about X", "Find X"...: embedded in one batch per level, not one call per cluster
+    frame_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class LocalClusterNamer:
@@ -176,13 +181,14 @@ class LocalClusterNamer:
         fallback: set[int] = set()
         # the cluster a phrase describes best gets it first: names are given best fit first
         best_fit = scores.max(axis=1) if scores.size else np.zeros(len(themes))
+        best = _best_phrases(scores, similarity)
+        self._embed_frames(day, [ranked[:TITLE_CHOICES] for ranked in best], kinds, shown)
         for cluster in np.argsort(-best_fit, kind="stable").tolist():
-            ranked = [int(i) for i in np.argsort(-scores[cluster], kind="stable")[:40]]
-            ranked = [i for i in ranked if similarity[cluster, i] >= MIN_SIMILARITY]
+            ranked = best[cluster]
             title = ""
             if ranked:
                 title = self._best_title(
-                    cluster, ranked[:TITLE_CHOICES], scores[cluster], shown, kinds, themes, taken
+                    day, cluster, ranked[:TITLE_CHOICES], scores[cluster], shown, kinds, themes, taken
                 )
             if not title:
                 fallback.add(cluster)
@@ -202,10 +208,8 @@ class LocalClusterNamer:
             ]
             phrase_lists[cluster] = _diverse(close, scores[cluster], day.vectors, exclude=title, shown=shown)
         languages = _language_shares(groups, labels, len(themes))
-        neighbours = themes @ themes.T
         names = []
         for cluster, title in enumerate(titles):
-            nearest = _nearest(neighbours, cluster)
             examples = [(_lower_first(shown[i]), kinds[i]) for i in phrase_lists[cluster]]
             if examples:
                 parts = [_common_ground(examples)]
@@ -213,15 +217,13 @@ class LocalClusterNamer:
                 parts = ["No phrase shared by enough people describes these conversations closely."]
             else:
                 parts = ["Most of these conversations make this request in similar words."]
-            context = describe_languages(languages[cluster])
-            if nearest is not None:
-                context += f"; the closest topic is “{titles[nearest]}”"
-            parts.append(context + ".")
+            parts.append(describe_languages(languages[cluster]) + ".")
             names.append(ClusterName(title=title[:120], description=" ".join(parts)[:600]))
         return names
 
     def _best_title(
         self,
+        day: _Day,
         cluster: int,
         ranked: list[int],
         scores: np.ndarray,
@@ -244,10 +246,27 @@ class LocalClusterNamer:
             free = [i for i, option in enumerate(options) if option.lower() not in taken]
             if not free:
                 continue
-            fit = self._model().embed([options[i] for i in free]) @ themes[cluster]
+            fit = self._frames(day, [options[i] for i in free]) @ themes[cluster]
             fit -= np.array([FRAME_MARGIN * (i != 0) for i in free])
             return options[free[int(np.argmax(fit))]]
         return _paired_title(all_verbs, nouns, shown, taken)
+
+    def _embed_frames(self, day: _Day, choices: list[list[int]], kinds: list[str], shown: list[str]) -> None:
+        """The task-verb instructions of each cluster's best noun phrase, embedded in one batch: most
+        titles are made from it (a taken one sends ``_best_title`` to the next, embedded then)."""
+        options = []
+        for ranked in choices:
+            nouns = [i for i in ranked if kinds[i] == "noun"]
+            if nouns:
+                options += [frame.format(_lower_first(shown[nouns[0]])) for frame in NOUN_FRAMES]
+        if options:
+            self._frames(day, options)
+
+    def _frames(self, day: _Day, options: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(o for o in options if o not in day.frame_vectors))
+        if missing:
+            day.frame_vectors.update(zip(missing, self._model().embed(missing), strict=True))
+        return np.array([day.frame_vectors[o] for o in options])
 
     def _without_verbatim_runs(self, names: list[ClusterName], groups: ClusterGroups) -> list[ClusterName]:
         """Descriptions string phrases together: where one would repeat a run of
@@ -265,6 +284,20 @@ class LocalClusterNamer:
             _, _, rest = name.description.partition(". ")
             names[index] = ClusterName(title=name.title, description=rest or "Description withheld.")
         return names
+
+
+def _best_phrases(scores: np.ndarray, similarity: np.ndarray, count: int = 40) -> list[list[int]]:
+    """Each cluster's ``count`` best-scoring candidates, best first (ties by position), keeping
+    those at least ``MIN_SIMILARITY`` close to it. A partial sort: the day has thousands."""
+    if not scores.shape[1]:
+        return [[] for _ in scores]
+    count = min(count, scores.shape[1])
+    top = np.argpartition(-scores, count - 1, axis=1)[:, :count]
+    out = []
+    for cluster, columns in enumerate(top):
+        ordered = columns[np.lexsort((columns, -scores[cluster, columns]))]
+        out.append([int(i) for i in ordered if similarity[cluster, i] >= MIN_SIMILARITY])
+    return out
 
 
 def _paired_title(verbs: list[int], nouns: list[int], shown: list[str], taken: set[str]) -> str:
@@ -364,14 +397,6 @@ def _language_shares(groups: ClusterGroups, labels: np.ndarray, n: int) -> list[
 def _unit(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return (x / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def _nearest(similarity: np.ndarray, index: int) -> int | None:
-    if similarity.shape[0] < 2:
-        return None
-    row = similarity[index].copy()
-    row[index] = -np.inf
-    return int(np.argmax(row))
 
 
 def _variant(title: str, taken: set[str]) -> str:

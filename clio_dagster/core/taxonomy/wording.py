@@ -77,7 +77,7 @@ def fixed_words() -> frozenset[str]:
 _DESCRIPTION_WORDS = (
     "People ask to or and mention about",
     "No phrase shared by enough people describes these conversations closely",
-    "Mostly written in Written in several languages most often; the closest topic is",
+    "Mostly written in Written in several languages most often",
     "Description withheld other languages",
     "Most of these conversations make this request in similar words",
 )
