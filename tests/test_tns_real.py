@@ -12,13 +12,11 @@ Skips with the reason when the builder or its data packages are absent
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 TESTS = Path(__file__).resolve().parent
 
 
@@ -34,31 +32,12 @@ real = _load("tns_real_support")
 
 pytestmark = pytest.mark.slow
 PER_DAY = 1500
-# smart-home commands from a few locales (all 65 take a minute and a half to expand)
-LOCALES = ("en", "de", "fr", "es", "zh-CN", "ja", "ar", "ko")
-
-
-def _build_corpus(out: Path) -> Path:
-    sys.path.insert(0, str(BENCH))
-    try:
-        devcorpus = pytest.importorskip("devcorpus", reason="the corpus builder bench/devcorpus is absent")
-        try:
-            options = devcorpus.CorpusOptions(
-                split="dev", per_day=PER_DAY, seed=3, home_assistant_locales=LOCALES
-            )
-            corpus = devcorpus.build_corpus(options)
-        except devcorpus.MissingSourceError as error:
-            pytest.skip(f"real-data corpus sources missing: {error}")
-        devcorpus.write_corpus(out, corpus)
-    finally:
-        sys.path.remove(str(BENCH))
-    return out
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     home = tmp_path_factory.mktemp("tns_real")
-    corpus = _build_corpus(home / "corpus")
+    corpus = real.build_small_corpus(home / "corpus", per_day=PER_DAY, seed=3)
     # 1,500 a day is small: the default 25-user bar would suppress most planted nodes
     thresholds = {"CLIO_MIN_UNIQUE_USERS": "10", "CLIO_MIN_CONVERSATIONS": "10"}
     result = support.run_days(home / "clio", corpus / "conversations.jsonl", thresholds)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,6 @@ import pytest
 
 from clio_dagster.core.taxonomy.reuse import assign_clusters, load_taxonomy
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 TESTS = Path(__file__).resolve().parent
 
 
@@ -37,31 +35,12 @@ real = _load("tns_real_support")
 
 pytestmark = pytest.mark.slow
 DAYS, PER_DAY, SEED = 2, 1000, 5  # a seed no threshold was tuned on (the dev corpus uses 0)
-# smart-home commands from a few locales (all 65 take a minute and a half to expand)
-LOCALES = ("en", "de", "fr", "es", "zh-CN", "ja", "ar", "ko")
-
-
-def _build_corpus(out: Path) -> Path:
-    sys.path.insert(0, str(BENCH))
-    try:
-        devcorpus = pytest.importorskip("devcorpus", reason="the corpus builder bench/devcorpus is absent")
-        try:
-            options = devcorpus.CorpusOptions(
-                split="dev", days=DAYS, per_day=PER_DAY, seed=SEED, home_assistant_locales=LOCALES
-            )
-            corpus = devcorpus.build_corpus(options)
-        except devcorpus.MissingSourceError as error:
-            pytest.skip(f"real-data corpus sources missing: {error}")
-        devcorpus.write_corpus(out, corpus)
-    finally:
-        sys.path.remove(str(BENCH))
-    return out
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     home = tmp_path_factory.mktemp("trends_real")
-    corpus = _build_corpus(home / "corpus")
+    corpus = real.build_small_corpus(home / "corpus", days=DAYS, per_day=PER_DAY, seed=SEED)
     result = support.run_days(home / "clio", corpus / "conversations.jsonl")
     return {**result, "labels": pl.read_ndjson(corpus / "labels.jsonl")}
 

@@ -6,6 +6,8 @@ planted classifier-disagreement group, and whether the planted new topic is flag
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import polars as pl
 
@@ -14,6 +16,30 @@ CROWD = "crowd"
 FALSE_POSITIVE = "false_positive"
 FALSE_NEGATIVE = "false_negative"
 EMERGING = "emerging"
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+# smart-home commands from a few locales for the small test corpora (all 65 take a minute and a half)
+SMALL_CORPUS_LOCALES = ("en", "de", "fr", "es", "zh-CN", "ja", "ar", "ko")
+
+
+def build_small_corpus(out: Path, **options) -> Path:
+    """A small dev-split corpus written to ``out`` by the real-data builder (``bench/devcorpus``),
+    ``options`` passed to its ``CorpusOptions``; the calling test skips with the reason when the
+    builder or its data packages are absent."""
+    import pytest
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        devcorpus = pytest.importorskip("devcorpus", reason="the corpus builder bench/devcorpus is absent")
+        try:
+            corpus = devcorpus.build_corpus(
+                devcorpus.CorpusOptions(split="dev", home_assistant_locales=SMALL_CORPUS_LOCALES, **options)
+            )
+        except devcorpus.MissingSourceError as error:
+            pytest.skip(f"real-data corpus sources missing: {error}")
+        devcorpus.write_corpus(out, corpus)
+    finally:
+        sys.path.remove(str(BENCH))
+    return out
 
 
 def _node_counts(paths: pl.DataFrame, member: pl.Expr) -> pl.DataFrame:
