@@ -79,11 +79,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path, str]]:
         time.sleep(0.3)
     yield base, home, day
     process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:  # seen once in a full CI run; the UI is what is under test here
-        process.kill()
-        process.wait()
+    process.wait(timeout=20)
 
 
 def _session(base: str, name: str) -> httpx.Client:

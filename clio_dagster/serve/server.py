@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,13 @@ _DAY_SECONDS = 24 * 3600
 
 
 def serve(home: Path, *, host: str, port: int, pg_url: str | None, threads: int = 8) -> None:
-    """Serve until interrupted; prune the access log and ended sessions now and every day."""
+    """Serve until interrupted or sent SIGTERM; prune the access log and ended sessions now and every day."""
     from waitress import serve as waitress_serve
+
+    # An ignored SIGTERM is inherited across exec (a test runner's, a supervisor's): a server must
+    # still stop when asked to.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     settings = ServeSettings()
     app = create_app(
